@@ -1,0 +1,28 @@
+import { main as serve } from '../main.js';
+
+const USAGE = `usage: invite-gateway <command>
+
+commands:
+  serve        run the gateway (the default; same as npm start)
+  help         this text
+
+Settings come from the environment: PORT, REDIS_URL, REDIS_PREFIX, GATEWAY_CONFIG, TEMPLATES_DIR,
+GATEWAY_ROLE (all|api|worker), WORKER_CONCURRENCY, LOG_LEVEL. See README.md.`;
+
+/** The `invite-gateway` command line; returns the exit status. */
+export async function runCli(args: string[]): Promise<number> {
+  const [command = 'serve'] = args;
+  switch (command) {
+    case 'serve':
+      await serve();
+      return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { SAMPLE_CONFIG_PATH } from './load.js';
+
+const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
+
+/** Settings taken from the environment (domain.md 2.2); the JSON file holds tenants and channels. */
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  /** Unset: the gateway starts an embedded redis-server of its own. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9{}:_-]+$/, 'letters, digits, {}, colon, dash, underscore').default('ig'),
+  GATEWAY_CONFIG: z.string().default(SAMPLE_CONFIG_PATH),
+  TEMPLATES_DIR: z.string().default(DEFAULT_TEMPLATES_DIR),
+  GATEWAY_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Environment = z.output<typeof environmentSchema>;
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  const withoutEmpty = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(withoutEmpty);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid environment:\n  - ${problems.join('\n  - ')}`);
+  }
+  if (parsed.data.GATEWAY_ROLE === 'worker' && !parsed.data.REDIS_URL) {
+    throw new Error('GATEWAY_ROLE=worker needs REDIS_URL: a worker must share the API gateway\'s Redis, not start its own');
+  }
+  return parsed.data;
+}

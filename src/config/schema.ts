@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+/**
+ * The gateway's JSON configuration (domain.md 2.2). Every object is strict: an unknown key is a
+ * typo that must stop the start, not pass silently.
+ */
+
+/** `env:NAME` reads a secret from the environment at start; anything else is the literal value. */
+const secret = z.string().min(1);
+
+const statusWebhook = z.strictObject({
+  url: z.url(),
+  secret,
+});
+
+const sandboxConnector = z.strictObject({
+  kind: z.literal('sandbox'),
+  /** Milliseconds before the simulated `delivered` report (`read` follows after as long again). */
+  reportDelayMs: z.number().int().min(0).max(60_000).default(300),
+});
+
+const whatsappCloudConnector = z.strictObject({
+  kind: z.literal('whatsapp-cloud'),
+  baseUrl: z.url(),
+  apiVersion: z.string().regex(/^v\d+\.\d+$/, 'must look like v23.0'),
+  phoneNumberId: z.union([z.string().min(1), z.record(z.string(), z.string().min(1))]),
+  token: secret,
+  appSecret: secret.optional(),
+  verifyToken: secret.optional(),
+});
+
+const sinchConnector = z.strictObject({
+  kind: z.literal('sinch'),
+  baseUrl: z.url(),
+  projectId: z.string().min(1),
+  appId: z.string().min(1),
+  token: secret,
+  callbackSecret: secret.optional(),
+});
+
+const appleMspConnector = z.strictObject({
+  kind: z.literal('apple-msp'),
+  baseUrl: z.url(),
+  mspId: z.string().min(1).optional(),
+  secret,
+});
+
+const webhookConnector = z.strictObject({
+  kind: z.literal('webhook'),
+  url: z.url(),
+  secret,
+});
+
+const connector = z.discriminatedUnion('kind', [
+  sandboxConnector,
+  whatsappCloudConnector,
+  sinchConnector,
+  appleMspConnector,
+  webhookConnector,
+]);
+
+const enrichment = z.strictObject({
+  request: z.strictObject({
+    method: z.enum(['GET', 'POST']).default('GET'),
+    url: z.string().min(1),
+    authentication: z
+      .discriminatedUnion('type', [
+        z.strictObject({ type: z.literal('basic'), username: z.string(), password: secret }),
+        z.strictObject({ type: z.literal('bearer'), token: secret }),
+      ])
+      .optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    params: z.record(z.string(), z.string()).optional(),
+  }),
+  response: z.strictObject({
+    save: z.record(z.string(), z.record(z.string(), z.string())),
+  }),
+  timeoutMs: z.number().int().positive().default(800),
+  cacheSeconds: z.number().int().min(0).default(300),
+  onFailure: z.enum(['continue', 'refuse']).default('continue'),
+});
+
+/** `<tenant-id>:<chat endpoint name>`, e.g. `1:session-WA-inbound`. */
+export const CHAT_QUEUE_KEY = /^(\d+):([A-Za-z0-9][A-Za-z0-9._-]{0,127})$/;
+
+const channel = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore'),
+  type: z.enum(['whatsapp', 'apple', 'sms']),
+  businessIds: z.array(z.string().min(1)).min(1),
+  inboundRouteByCall: z.string().regex(CHAT_QUEUE_KEY, 'must be <tenant-id>:<chat endpoint name>'),
+  connector,
+  rateLimit: z.strictObject({ perSecond: z.number().positive().default(80) }).default({ perSecond: 80 }),
+  perRecipient: z.strictObject({ max: z.number().int().positive(), windowSeconds: z.number().int().positive() }).optional(),
+  contactIdKeys: z.array(z.string().min(1)).default([]),
+  allowFreeText: z.boolean().default(false),
+  appleInvitations: z.boolean().default(false),
+  enrichment: enrichment.optional(),
+});
+
+const tenant = z.strictObject({
+  id: z.number().int().nonnegative(),
+  apiKeys: z.array(secret).min(1),
+  statusWebhook: statusWebhook.optional(),
+  channels: z.array(channel).min(1),
+});
+
+export const configSchema = z.strictObject({
+  tenants: z.array(tenant).min(1),
+  limits: z
+    .strictObject({
+      /** Largest `POST /esp` body, bytes. */
+      bodyBytes: z.number().int().positive().default(262_144),
+      /** How long session records live in Redis, seconds (7 days). */
+      sessionTtlSeconds: z.number().int().positive().default(604_800),
+      /** Invites of one tenant waiting for delivery before 1050 is answered. */
+      queueLimitPerTenant: z.number().int().positive().default(100_000),
+      /** Approximate MAXLEN of each chat-queue stream. */
+      chatQueueMaxLen: z.number().int().positive().default(100_000),
+      /** Milliseconds a Redis command may take on the request path before 1050. */
+      redisCommandTimeoutMs: z.number().int().positive().default(2_000),
+    })
+    .prefault({}),
+  retry: z
+    .strictObject({
+      attempts: z.number().int().positive().default(8),
+      baseDelayMs: z.number().int().positive().default(1_000),
+      maxDelayMs: z.number().int().positive().default(300_000),
+    })
+    .prefault({}),
+});
+
+export type GatewayConfigInput = z.input<typeof configSchema>;
+export type GatewayConfig = z.output<typeof configSchema>;
+export type TenantConfig = GatewayConfig['tenants'][number];
+export type ChannelConfig = TenantConfig['channels'][number];
+export type ConnectorConfig = ChannelConfig['connector'];

@@ -1,0 +1,29 @@
+import type { Session } from '../sessions/session.js';
+import type { RenderedMessage } from '../templates/types.js';
+
+/** What a provider answered to an accepted send. */
+export interface SendAccepted {
+  /** The provider's message id (WhatsApp wamid, Sinch message_id, …), used to match status reports. */
+  providerMessageId: string;
+}
+
+/** A status report about a sent message, as providers deliver them later. */
+export interface StatusReport {
+  sessionId: string;
+  delivery: 'delivered' | 'read' | 'failed';
+  providerCode?: number;
+  message?: string;
+}
+
+/** Where connectors hand status reports (the sandbox calls it itself; real ones via webhooks). */
+export type StatusSink = (report: StatusReport) => Promise<void>;
+
+/**
+ * One provider. `send` resolves when the provider accepted the message and throws a
+ * `DeliveryFailure` (delivery/outcomes.ts) when it did not.
+ */
+export interface Connector {
+  readonly kind: string;
+  send(message: RenderedMessage, session: Session): Promise<SendAccepted>;
+  close?(): Promise<void>;
+}

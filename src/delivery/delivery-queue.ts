@@ -1,0 +1,45 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { GatewayConfig } from '../config/schema.js';
+import type { RedisKeys } from '../redis/keys.js';
+import type { RenderedMessage } from '../templates/types.js';
+
+export const DELIVERY_QUEUE_NAME = 'invite-delivery';
+
+/** A delivery job; its BullMQ job id is the session id (domain.md 2.1). */
+export interface DeliveryJobData {
+  sessionId: string;
+  tenant: number;
+  channel: string;
+  /** The provider bodies rendered at the door; null when the invite has no standard response. */
+  rendered: RenderedMessage | null;
+}
+
+export type RetrySettings = GatewayConfig['retry'];
+
+/** The producer side. It shares the request connection, so it fails fast like the rest of the request path. */
+export function createDeliveryQueue(connection: Redis, keys: RedisKeys): Queue<DeliveryJobData> {
+  return new Queue<DeliveryJobData>(DELIVERY_QUEUE_NAME, { connection, prefix: keys.bullPrefix });
+}
+
+export function deliveryJobOptions(sessionId: string, retry: RetrySettings): JobsOptions {
+  return {
+    jobId: sessionId,
+    attempts: retry.attempts,
+    backoff: { type: 'invite' },
+    // The session record is the durable outcome; finished jobs are only kept for inspection.
+    removeOnComplete: { age: 3_600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3_600 },
+  };
+}
+
+/**
+ * Exponential backoff with jitter, capped; a provider's `Retry-After` wins when it asks for longer.
+ * Jitter keeps a burst of failed sends from retrying in lockstep.
+ */
+export function retryDelayMs(attemptsMade: number, retry: RetrySettings, retryAfterMs?: number, random = Math.random): number {
+  const exponential = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
+  const jittered = Math.round(exponential / 2 + (random() * exponential) / 2);
+  if (retryAfterMs !== undefined) return Math.min(retry.maxDelayMs, Math.max(jittered, retryAfterMs));
+  return jittered;
+}

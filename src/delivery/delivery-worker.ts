@@ -1,0 +1,119 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Connector } from '../connectors/connector.js';
+import type { RedisKeys } from '../redis/keys.js';
+import type { Session, SessionError } from '../sessions/session.js';
+import type { Placement, SessionStore } from '../sessions/session-store.js';
+import { DELIVERY_QUEUE_NAME, retryDelayMs, type DeliveryJobData, type RetrySettings } from './delivery-queue.js';
+import { DeliveryFailure } from './outcomes.js';
+import { parseChatQueueKey } from '../invite/chat-queue-key.js';
+
+export interface DeliveryDependencies {
+  store: SessionStore;
+  /** The connector of a tenant's channel. */
+  connectorFor(tenant: number, channel: string): Connector | undefined;
+  retry: RetrySettings;
+  chatQueueMaxLen: number;
+  logger: Logger;
+}
+
+export type JobResult = 'sent' | 'opened' | 'skipped' | 'gone';
+
+/**
+ * Runs one delivery attempt: send through the channel's connector, then open the session in its
+ * chat queue, or terminate it when `TerminateSessionFlag=true`. Throws to have BullMQ retry, and
+ * `UnrecoverableError` when another attempt cannot help.
+ */
+export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDependencies): Promise<JobResult> {
+  const { sessionId, tenant } = job.data;
+  if (job.attemptsMade === 0) await deps.store.releaseBacklog(tenant);
+  const session = await deps.store.get(sessionId);
+  // Expired, or deleted by DELETE /sessions/:id before the job was dropped: nothing to send.
+  if (!session) return 'gone';
+  if (session.state !== 'queued' && session.state !== 'sending') return 'skipped';
+
+  if (!job.data.rendered) {
+    await deps.store.transition(sessionId, { state: 'open', placement: placementOf(session, deps.chatQueueMaxLen) });
+    return 'opened';
+  }
+
+  const attempt = job.attemptsMade + 1;
+  await deps.store.transition(sessionId, { state: 'sending', set: { attempts: attempt } });
+  const connector = deps.connectorFor(tenant, session.channel);
+  if (!connector) {
+    await markFailed(deps, sessionId, { code: 'channel_removed', providerCode: null, message: `channel ${session.channel} is no longer configured` });
+    throw new UnrecoverableError(`channel ${session.channel} is no longer configured`);
+  }
+
+  try {
+    const accepted = await connector.send(job.data.rendered, session);
+    await deps.store.transition(sessionId, {
+      state: session.terminate ? 'terminated' : 'open',
+      delivery: 'sent',
+      set: { providerMessageId: accepted.providerMessageId, error: null },
+      placement: session.terminate ? undefined : placementOf(session, deps.chatQueueMaxLen),
+    });
+    return 'sent';
+  } catch (error) {
+    throw await handleSendError(error, job, attempt, deps);
+  }
+}
+
+/** Decides between retry and final failure; returns the error the job should throw. */
+async function handleSendError(error: unknown, job: Job<DeliveryJobData>, attempt: number, deps: DeliveryDependencies): Promise<Error> {
+  const { sessionId } = job.data;
+  const failure =
+    error instanceof DeliveryFailure
+      ? error
+      : new DeliveryFailure('transient', true, error instanceof Error ? error.message : String(error));
+  const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+  deps.logger.warn({ sessionId, outcome: failure.outcome, providerCode: failure.providerCode, attempt, retrying: failure.retryable && !lastAttempt }, 'send failed');
+  if (failure.retryable && !lastAttempt) return failure;
+  await markFailed(deps, sessionId, { code: failure.outcome, providerCode: failure.providerCode, message: failure.message });
+  return new UnrecoverableError(failure.message);
+}
+
+async function markFailed(deps: DeliveryDependencies, sessionId: string, error: SessionError): Promise<void> {
+  await deps.store.transition(sessionId, { state: 'failed', delivery: 'failed', set: { error } });
+}
+
+function placementOf(session: Session, maxLen: number): Placement {
+  const { tenant, endpoint } = parseChatQueueKey(session.chatQueueKey);
+  return {
+    tenant,
+    endpoint,
+    maxLen,
+    entry: {
+      sessionId: session.sessionId,
+      channel: session.channel,
+      clientId: session.clientId,
+      businessId: session.businessId,
+      type: session.type,
+      subtype: session.subtype,
+      userData: JSON.stringify(session.userData),
+      at: new Date().toISOString(),
+    },
+  };
+}
+
+export interface WorkerOptions {
+  connection: Redis;
+  keys: RedisKeys;
+  concurrency: number;
+}
+
+/** The BullMQ worker around `deliverInvite`, with the gateway's backoff policy. */
+export function startDeliveryWorker(deps: DeliveryDependencies, options: WorkerOptions): Worker<DeliveryJobData, JobResult> {
+  const worker = new Worker<DeliveryJobData, JobResult>(DELIVERY_QUEUE_NAME, (job) => deliverInvite(job, deps), {
+    connection: options.connection,
+    prefix: options.keys.bullPrefix,
+    concurrency: options.concurrency,
+    settings: {
+      backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+        retryDelayMs(attemptsMade, deps.retry, error instanceof DeliveryFailure ? error.retryAfterMs : undefined),
+    },
+  });
+  worker.on('error', (error) => deps.logger.error({ err: error.message }, 'delivery worker error'));
+  return worker;
+}

@@ -1,0 +1,129 @@
+import type { Worker } from 'bullmq';
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config/schema.js';
+import type { Connector } from './connectors/connector.js';
+import { createConnector } from './connectors/index.js';
+import { createDeliveryQueue } from './delivery/delivery-queue.js';
+import { startDeliveryWorker, type JobResult } from './delivery/delivery-worker.js';
+import { applyStatusReport } from './delivery/status-reports.js';
+import type { DeliveryJobData } from './delivery/delivery-queue.js';
+import { createApp } from './http/app.js';
+import { ApiKeys } from './http/auth.js';
+import { GatewayMetrics } from './http/metrics.js';
+import { InviteToChat } from './invite/invite-to-chat.js';
+import { connectAndPing, createRequestConnection, createWorkerConnection } from './redis/connections.js';
+import { RedisKeys } from './redis/keys.js';
+import { SessionIdGenerator } from './sessions/session-id.js';
+import { SessionStore } from './sessions/session-store.js';
+import { loadStandardResponses } from './templates/catalog.js';
+
+export type GatewayRole = 'all' | 'api' | 'worker';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  redisUrl: string;
+  /** `REDIS_PREFIX`: every key and queue of this gateway lives under it. */
+  redisPrefix: string;
+  templatesDir: string;
+  role: GatewayRole;
+  /** Delivery jobs one worker process runs at once. */
+  workerConcurrency: number;
+  logger: Logger;
+  /** Collect Node process metrics (off in tests that build several gateways). */
+  processMetrics?: boolean;
+}
+
+export interface Gateway {
+  /** The HTTP app (roles `all` and `api`). */
+  app?: Express;
+  store: SessionStore;
+  keys: RedisKeys;
+  worker?: Worker<DeliveryJobData, JobResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a gateway from its configuration: loads the standard responses (a bad file stops the
+ * start), connects to Redis, and wires the API and/or the delivery worker for the role.
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options;
+  const catalog = loadStandardResponses(options.templatesDir);
+  const keys = new RedisKeys(options.redisPrefix);
+  const redis = createRequestConnection(options.redisUrl, config.limits.redisCommandTimeoutMs);
+  redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  await connectAndPing(redis);
+  const store = new SessionStore(redis, keys, config.limits.sessionTtlSeconds);
+  const queue = createDeliveryQueue(redis, keys);
+  const closers: Array<() => Promise<unknown>> = [];
+
+  let worker: Worker<DeliveryJobData, JobResult> | undefined;
+  if (options.role !== 'api') {
+    const started = startWorker(options, store, keys);
+    worker = started.worker;
+    closers.push(started.close);
+  }
+
+  let app: Express | undefined;
+  if (options.role !== 'worker') {
+    const ids = await SessionIdGenerator.register(redis, keys.prefix);
+    const inviteToChat = new InviteToChat({ config, catalog, store, queue, ids });
+    app = createApp({
+      inviteToChat,
+      apiKeys: new ApiKeys(config),
+      bodyLimitBytes: config.limits.bodyBytes,
+      metrics: new GatewayMetrics(options.processMetrics ?? true),
+      logger,
+      config,
+      store,
+      queue,
+      redisAnswers: () => pingWithin(redis, 1_000),
+    });
+  }
+
+  return {
+    app,
+    store,
+    keys,
+    worker,
+    async close() {
+      for (const close of closers) await close();
+      await queue.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKeys) {
+  const reportStatus = (report: Parameters<typeof applyStatusReport>[1]) => applyStatusReport(store, report);
+  const connectors = new Map<string, Connector>();
+  for (const tenant of options.config.tenants) {
+    for (const channel of tenant.channels) connectors.set(`${tenant.id}/${channel.name}`, createConnector(channel.connector, reportStatus));
+  }
+  const connection = createWorkerConnection(options.redisUrl);
+  const worker = startDeliveryWorker(
+    {
+      store,
+      connectorFor: (tenant, channel) => connectors.get(`${tenant}/${channel}`),
+      retry: options.config.retry,
+      chatQueueMaxLen: options.config.limits.chatQueueMaxLen,
+      logger: options.logger,
+    },
+    { connection, keys, concurrency: options.workerConcurrency },
+  );
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      for (const connector of connectors.values()) await connector.close?.();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
+
+async function pingWithin(redis: Redis, timeoutMs: number): Promise<boolean> {
+  const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+  return Promise.race([redis.ping().then(() => true, () => false), timeout]);
+}

@@ -1,0 +1,30 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { espRouter, type EspRouteDependencies } from './esp-route.js';
+import { opsRouter, type OpsDependencies } from './ops-routes.js';
+import { sessionsRouter, type SessionsRouteDependencies } from './sessions-route.js';
+
+export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & OpsDependencies & { logger: Logger };
+
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(opsRouter(deps));
+  app.use(espRouter(deps));
+  app.use(sessionsRouter(deps));
+  app.use((_request, response) => {
+    response.status(404).json({ error: 'not found' });
+  });
+  // Last resort for non-ESP routes (POST /esp answers its own faults): no stack in the body.
+  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    deps.logger.error({ err: error }, 'unexpected error');
+    const status = (error as { status?: number }).status;
+    if (status && status >= 400 && status < 500) {
+      response.status(status).json({ error: (error as Error).message });
+      return;
+    }
+    response.status(500).json({ error: 'internal error; it is logged' });
+  });
+  return app;
+}

@@ -1,0 +1,143 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
+import { EspFault, fault } from '../esp/faults.js';
+import type { EspReply, WireFormat } from '../esp/model.js';
+import { parseEspBody, readReferenceId, writeJsonReply } from '../esp/reply.js';
+import { writeXmlReply } from '../esp/xml-form.js';
+import type { InviteResult, InviteToChat } from '../invite/invite-to-chat.js';
+import { newKvList } from '../esp/kvlist.js';
+import type { ApiKeys } from './auth.js';
+import type { GatewayMetrics } from './metrics.js';
+
+export interface EspRouteDependencies {
+  inviteToChat: InviteToChat;
+  apiKeys: ApiKeys;
+  bodyLimitBytes: number;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+/**
+ * `POST /esp`: one ESP request in JSON, XML or log text, answered in the caller's format with
+ * `Event3rdServerResponse` or `Event3rdServerFault` (domain.md 2.1).
+ */
+export function espRouter(deps: EspRouteDependencies): Router {
+  const router = express.Router();
+  // Read every body as text: the wire form is chosen from Content-Type by the ESP parser, which
+  // also answers 415 for types it does not speak.
+  const readBody = express.text({ type: () => true, limit: deps.bodyLimitBytes, defaultCharset: 'utf-8' });
+
+  router.post('/esp', authenticate(deps), readBodyOrFault(readBody, deps.metrics), async (request, response) => {
+    const stopTimer = deps.metrics.inviteDuration.startTimer();
+    const requestFormat = formatOfContentType(request.get('content-type'));
+    const text = typeof request.body === 'string' ? request.body : '';
+    let referenceId: number | undefined;
+    try {
+      const parsed = await parseEspBody(request.get('content-type'), text);
+      referenceId = parsed.request.referenceId;
+      const result = await deps.inviteToChat.invite(parsed.request, {
+        tenant: response.locals.tenant,
+        dryRun: isDryRun(request),
+        idempotencyKey: request.get('idempotency-key') || undefined,
+      });
+      deps.metrics.invites.inc({ result: result.kind, format: parsed.format });
+      sendReply(request, response, parsed.format, 200, successReply(referenceId, result));
+    } catch (error) {
+      referenceId ??= readReferenceId(requestFormat, text);
+      sendFault(request, response, requestFormat, toFault(error, deps.logger), referenceId, deps.metrics);
+    } finally {
+      stopTimer();
+    }
+  });
+  return router;
+}
+
+function authenticate(deps: EspRouteDependencies) {
+  return (request: Request, response: Response, next: () => void) => {
+    const tenant = deps.apiKeys.tenantOf(request);
+    if (tenant) {
+      response.locals.tenant = tenant;
+      next();
+      return;
+    }
+    const presented = Boolean(request.get('authorization') || request.get('x-api-key'));
+    const problem = fault('unauthenticated', presented ? 'the API key is not known' : 'no API key: send Authorization: Bearer <key> or X-Api-Key');
+    sendFault(request, response, formatOfContentType(request.get('content-type')), problem, undefined, deps.metrics);
+  };
+}
+
+/** Turns body-parser errors (too large, bad charset) into fault 1001 with the right HTTP status. */
+function readBodyOrFault(readBody: express.RequestHandler, metrics: GatewayMetrics) {
+  return (request: Request, response: Response, next: () => void) => {
+    readBody(request, response, (error?: unknown) => {
+      if (!error) return next();
+      const status = (error as { status?: number }).status;
+      const problem =
+        status === 413
+          ? fault('bodyUnreadable', 'the body is larger than the configured limit (limits.bodyBytes)', { httpStatus: 413 })
+          : status === 415
+            ? fault('bodyUnreadable', `unsupported charset in Content-Type: ${request.get('content-type')}`, { httpStatus: 415 })
+            : fault('bodyUnreadable', 'the body could not be read');
+      sendFault(request, response, formatOfContentType(request.get('content-type')), problem, undefined, metrics);
+    });
+  };
+}
+
+function successReply(referenceId: number | undefined, result: InviteResult): EspReply {
+  const list = newKvList();
+  if (result.kind === 'dryRun') {
+    list._umsDryRun = 'true';
+    if (result.rendered !== null) list.Rendered = result.rendered;
+  } else {
+    list._umsChatSessionId = result.sessionId;
+  }
+  return { event: 'Event3rdServerResponse', referenceId, request: list };
+}
+
+function toFault(error: unknown, logger: Logger): EspFault {
+  if (error instanceof EspFault) return error;
+  // Unexpected: log it whole, answer 1099 without any internals.
+  logger.error({ err: error }, 'unexpected error answering POST /esp');
+  return fault('internal', 'the gateway failed unexpectedly; the error is logged');
+}
+
+function sendFault(request: Request, response: Response, format: WireFormat, problem: EspFault, referenceId: number | undefined, metrics: GatewayMetrics): void {
+  metrics.faults.inc({ code: String(problem.faultCode) });
+  metrics.invites.inc({ result: 'fault', format });
+  if (problem.retryAfterSeconds !== undefined) response.set('Retry-After', String(problem.retryAfterSeconds));
+  sendReply(request, response, format, problem.httpStatus, {
+    event: 'Event3rdServerFault',
+    referenceId,
+    faultCode: problem.faultCode,
+    faultString: problem.message,
+  });
+}
+
+function sendReply(request: Request, response: Response, requestFormat: WireFormat, status: number, reply: EspReply): void {
+  if (replyFormat(request, requestFormat) === 'xml') {
+    response.status(status).type('application/xml').send(writeXmlReply(reply));
+  } else {
+    response.status(status).json(writeJsonReply(reply));
+  }
+}
+
+/** The request's own format (JSON for log text), unless `Accept` names only JSON or only XML. */
+function replyFormat(request: Request, requestFormat: WireFormat): 'json' | 'xml' {
+  const accept = (request.get('accept') ?? '').toLowerCase();
+  const wantsJson = accept.includes('json');
+  const wantsXml = accept.includes('xml');
+  if (wantsJson && !wantsXml) return 'json';
+  if (wantsXml && !wantsJson) return 'xml';
+  return requestFormat === 'xml' ? 'xml' : 'json';
+}
+
+function formatOfContentType(contentType: string | undefined): WireFormat {
+  const type = (contentType ?? '').toLowerCase();
+  if (type.includes('xml')) return 'xml';
+  if (type.startsWith('text/plain')) return 'log';
+  return 'json';
+}
+
+function isDryRun(request: Request): boolean {
+  return request.query.dryRun === 'true' || (request.get('x-dry-run') ?? '').toLowerCase() === 'true';
+}

@@ -1,0 +1,91 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { Queue } from 'bullmq';
+import type { GatewayConfig, TenantConfig } from '../config/schema.js';
+import type { DeliveryJobData } from '../delivery/delivery-queue.js';
+import { terminateSession } from '../invite/terminate-session.js';
+import { ALWAYS_MASKED_KEYS, maskIdentifier, maskUserData } from '../sessions/masking.js';
+import { SESSION_ID_PATTERN } from '../sessions/session-id.js';
+import type { Session } from '../sessions/session.js';
+import type { SessionStore } from '../sessions/session-store.js';
+import type { ApiKeys } from './auth.js';
+
+export interface SessionsRouteDependencies {
+  config: GatewayConfig;
+  apiKeys: ApiKeys;
+  store: SessionStore;
+  queue: Queue<DeliveryJobData>;
+}
+
+/** `GET /sessions/:id` and `DELETE /sessions/:id` (domain.md 2.1), scoped to the key's tenant. */
+export function sessionsRouter(deps: SessionsRouteDependencies): Router {
+  const router = express.Router();
+  router.use('/sessions', (request, response, next) => {
+    const tenant = deps.apiKeys.tenantOf(request);
+    if (!tenant) {
+      response.status(401).json({ error: 'no or unknown API key' });
+      return;
+    }
+    response.locals.tenant = tenant;
+    next();
+  });
+
+  router.get('/sessions/:id', async (request, response) => {
+    const session = await findOwnSession(request, response, deps.store);
+    if (!session) return notFound(response);
+    response.json(sessionView(session, response.locals.tenant as TenantConfig));
+  });
+
+  router.delete('/sessions/:id', async (request, response) => {
+    const tenant = response.locals.tenant as TenantConfig;
+    const sessionId = String(request.params.id);
+    if (!SESSION_ID_PATTERN.test(sessionId)) return notFound(response);
+    const outcome = await terminateSession(sessionId, tenant.id, deps.store, deps.queue);
+    if (outcome === 'notFound') return notFound(response);
+    const session = await deps.store.get(sessionId);
+    if (!session) return notFound(response);
+    if (outcome === 'alreadyEnded' && session.state === 'failed') {
+      response.status(409).json({ error: `session ${sessionId} already failed` });
+      return;
+    }
+    response.json(sessionView(session, tenant));
+  });
+  return router;
+}
+
+async function findOwnSession(request: Request, response: Response, store: SessionStore): Promise<Session | undefined> {
+  const sessionId = String(request.params.id);
+  if (!SESSION_ID_PATTERN.test(sessionId)) return undefined;
+  const session = await store.get(sessionId);
+  // Another tenant's session answers exactly like an unknown one: ids must not be probeable.
+  if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) return undefined;
+  return session;
+}
+
+function notFound(response: Response): void {
+  response.status(404).json({ error: 'not found' });
+}
+
+/** The session as the contract shows it: client id and contact-identification data masked. */
+export function sessionView(session: Session, tenant: TenantConfig) {
+  const channel = tenant.channels.find((candidate) => candidate.name === session.channel);
+  const maskedKeys = [...ALWAYS_MASKED_KEYS, ...(channel?.contactIdKeys ?? [])];
+  return {
+    sessionId: session.sessionId,
+    tenant: session.tenant,
+    channel: session.channel,
+    state: session.state,
+    delivery: session.delivery,
+    type: session.type,
+    subtype: session.subtype,
+    chatQueueKey: session.chatQueueKey,
+    terminate: session.terminate,
+    clientId: maskIdentifier(session.clientId),
+    businessId: session.businessId,
+    standardResponseId: session.standardResponseId,
+    attempts: session.attempts,
+    providerMessageId: session.providerMessageId,
+    error: session.error,
+    history: session.history,
+    userData: maskUserData(session.userData, maskedKeys),
+  };
+}

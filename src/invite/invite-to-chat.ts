@@ -1,0 +1,148 @@
+import type { Queue } from 'bullmq';
+import type { GatewayConfig, TenantConfig } from '../config/schema.js';
+import { deliveryJobOptions, type DeliveryJobData } from '../delivery/delivery-queue.js';
+import { fault } from '../esp/faults.js';
+import { getEntry, isKvList, scalarToString } from '../esp/kvlist.js';
+import type { EspRequest } from '../esp/model.js';
+import { DRY_RUN_SESSION_ID, type SessionIdGenerator } from '../sessions/session-id.js';
+import type { IdempotencyClaim, SessionStore } from '../sessions/session-store.js';
+import type { NewSession } from '../sessions/session.js';
+import type { StandardResponseCatalog } from '../templates/catalog.js';
+import { renderStandardResponse } from '../templates/render.js';
+import type { RenderedMessage } from '../templates/types.js';
+import type { InviteCommand } from './invite-command.js';
+import { hashIdempotencyKey, requestFingerprint } from './request-fingerprint.js';
+import { validateInvite } from './validate-invite.js';
+
+/** `Interaction.DateCreated` in a dry run, so renders compare across runs (domain.md 2.1). */
+const DRY_RUN_CREATED_AT = '1970-01-01T00:00:00Z';
+
+/** How long a caller should wait before retrying after 1050, seconds. */
+const RETRY_AFTER_SECONDS = 5;
+
+export interface InviteOptions {
+  tenant: TenantConfig;
+  dryRun: boolean;
+  /** The `Idempotency-Key` header; `UserData.IdempotencyKey` is used when absent. */
+  idempotencyKey?: string;
+}
+
+export type InviteResult =
+  | { kind: 'created' | 'replayed'; sessionId: string }
+  | { kind: 'dryRun'; rendered: string | null };
+
+export interface InviteDependencies {
+  config: GatewayConfig;
+  catalog: StandardResponseCatalog;
+  store: SessionStore;
+  queue: Queue<DeliveryJobData>;
+  ids: SessionIdGenerator;
+}
+
+/**
+ * The InviteToChat use case: validate, render, then create the session and its delivery job in
+ * Redis. It answers only after both are stored; an invite it answered is never lost.
+ */
+export class InviteToChat {
+  constructor(private readonly deps: InviteDependencies) {}
+
+  async invite(request: EspRequest, options: InviteOptions): Promise<InviteResult> {
+    const command = validateInvite(request, options.tenant);
+    const sessionId = options.dryRun ? DRY_RUN_SESSION_ID : this.deps.ids.next();
+    const createdAt = options.dryRun ? DRY_RUN_CREATED_AT : new Date().toISOString();
+    const rendered = this.render(command, sessionId, createdAt);
+    if (options.dryRun) return { kind: 'dryRun', rendered: rendered ? renderedAsString(rendered) : null };
+
+    const session = newSession(command, sessionId, createdAt);
+    const idempotency = this.idempotencyClaim(request, command, options.idempotencyKey);
+    return this.store(session, rendered, idempotency);
+  }
+
+  private render(command: InviteCommand, sessionId: string, createdAt: string): RenderedMessage | null {
+    const id = command.standardResponseId;
+    if (!id) return null;
+    const standardResponse = this.deps.catalog.get(id);
+    if (!standardResponse) throw fault('unknownStandardResponse', `StandardResponseId "${id}" is not a known standard response`);
+    return renderStandardResponse(standardResponse, {
+      channelType: command.channel.type,
+      clientId: command.clientId,
+      businessId: command.businessId,
+      sessionId,
+      createdAt,
+      contact: command.contact,
+      agent: command.agent,
+      customProperties: command.customProperties,
+      attachedData: command.userData,
+      allowFreeText: command.channel.allowFreeText,
+    });
+  }
+
+  private idempotencyClaim(request: EspRequest, command: InviteCommand, header?: string): IdempotencyClaim | undefined {
+    const fromUserData = getEntry(command.userData, 'IdempotencyKey');
+    const key = header || (fromUserData === undefined || isKvList(fromUserData) ? '' : scalarToString(fromUserData));
+    if (!key) return undefined;
+    return { keyHash: hashIdempotencyKey(key), requestHash: requestFingerprint(request) };
+  }
+
+  private async store(session: NewSession, rendered: RenderedMessage | null, idempotency?: IdempotencyClaim): Promise<InviteResult> {
+    const { config, store, queue } = this.deps;
+    const created = await unavailableOnError(() => store.create(session, config.limits.queueLimitPerTenant, idempotency));
+    switch (created.kind) {
+      case 'replayed':
+        return { kind: 'replayed', sessionId: created.sessionId };
+      case 'conflict':
+        throw fault('idempotencyConflict', `the idempotency key was already used within 24 h for another request (session ${created.sessionId})`);
+      case 'backlogFull':
+        throw fault('unavailable', `tenant ${session.tenant} has ${config.limits.queueLimitPerTenant} invites waiting for delivery: try again later`, {
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+        });
+    }
+    const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, rendered };
+    try {
+      await queue.add('invite', job, deliveryJobOptions(session.sessionId, config.retry));
+    } catch (error) {
+      // No job means no delivery: take the session back so nothing half-created stays behind.
+      await store.removeUnqueued(session, idempotency).catch(() => undefined);
+      throw unavailable(error);
+    }
+    return { kind: 'created', sessionId: session.sessionId };
+  }
+}
+
+function newSession(command: InviteCommand, sessionId: string, createdAt: string): NewSession {
+  return {
+    sessionId,
+    tenant: command.tenant.id,
+    channel: command.channel.name,
+    channelType: command.channel.type,
+    type: command.outbound ? 'Outbound' : 'Inbound',
+    subtype: command.outbound ? 'OutboundNew' : 'InboundNew',
+    chatQueueKey: command.chatQueueKey,
+    terminate: command.terminate,
+    clientId: command.clientId,
+    businessId: command.businessId,
+    standardResponseId: command.standardResponseId,
+    createdAt,
+    userData: command.userData,
+  };
+}
+
+/** `Rendered` in a dry run: the provider body as a JSON string (an array when several are sent). */
+function renderedAsString(rendered: RenderedMessage): string {
+  return JSON.stringify(rendered.bodies.length === 1 ? rendered.bodies[0] : rendered.bodies);
+}
+
+async function unavailableOnError<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw unavailable(error);
+  }
+}
+
+function unavailable(error: unknown) {
+  return fault('unavailable', 'the gateway cannot store the invite now (Redis is unavailable): try again later', {
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    cause: error,
+  });
+}

@@ -1,0 +1,148 @@
+import type { ChannelConfig, TenantConfig } from '../config/schema.js';
+import { fault } from '../esp/faults.js';
+import { getEntry, isKvList, newKvList, scalarToString, type KvList, type KvValue } from '../esp/kvlist.js';
+import type { EspRequest } from '../esp/model.js';
+import { isChatQueueKey, parseChatQueueKey } from './chat-queue-key.js';
+import type { InviteCommand } from './invite-command.js';
+
+/**
+ * Checks an InviteToChat request against the parameter table (domain.md 1.1) for the caller's
+ * tenant and turns it into an `InviteCommand`. Checks run in the contract's fault order
+ * (service/method/app, missing parameters, channel and business id, formats, ChatQueueKey tenant),
+ * so the first fault thrown is the one the contract says to answer.
+ */
+export function validateInvite(request: EspRequest, tenant: TenantConfig): InviteCommand {
+  checkServiceAndApplication(request.request);
+  const parameters = parametersOf(request.request);
+  const clientId = requiredString(parameters, '_umsClientId');
+  const businessId = requiredString(parameters, '_umsBusinessId');
+  const channel = resolveChannel(parameters, tenant);
+  checkBusinessId(channel, businessId);
+
+  checkClientId(channel, clientId);
+  const chatQueueKey = optionalString(parameters, 'ChatQueueKey') || channel.inboundRouteByCall;
+  if (!isChatQueueKey(chatQueueKey)) {
+    throw fault('malformedParameter', `ChatQueueKey "${chatQueueKey}" must be <tenant-id>:<chat endpoint name>, e.g. ${tenant.id}:session-WA-sendSR`);
+  }
+  const terminate = booleanParameter(optionalString(parameters, 'TerminateSessionFlag'), 'TerminateSessionFlag');
+  const contact = optionalList(parameters, 'Contact');
+  const agent = optionalList(parameters, 'Agent');
+  const customProperties = optionalList(parameters, 'CustomProperties');
+  const userData = request.userData ?? newKvList();
+  const outboundFlag = getEntry(userData, 'GCTI_Chat_SubmitAsOutbound');
+  const outbound = booleanParameter(
+    outboundFlag === undefined || isKvList(outboundFlag) ? '' : scalarToString(outboundFlag),
+    'UserData.GCTI_Chat_SubmitAsOutbound',
+  );
+
+  const queueTenant = parseChatQueueKey(chatQueueKey).tenant;
+  if (queueTenant !== tenant.id) {
+    throw fault('forbidden', `ChatQueueKey "${chatQueueKey}" belongs to tenant ${queueTenant}; this API key may only use tenant ${tenant.id}`);
+  }
+
+  return {
+    tenant,
+    channel,
+    clientId,
+    businessId,
+    standardResponseId: optionalString(parameters, 'StandardResponseId') || null,
+    chatQueueKey,
+    terminate,
+    contact,
+    agent,
+    customProperties,
+    userData,
+    outbound,
+  };
+}
+
+function checkServiceAndApplication(request: KvList): void {
+  const service = stringOrEmpty(getEntry(request, 'Service'));
+  const method = stringOrEmpty(getEntry(request, 'Method'));
+  if (service !== 'ChatService') {
+    throw fault('wrongServiceOrMethod', service ? `Service "${service}" is not supported: this gateway serves ChatService` : 'Service is missing: expected ChatService');
+  }
+  if (method !== 'InviteToChat') {
+    throw fault('wrongServiceOrMethod', method ? `Method "${method}" is not supported: ChatService serves InviteToChat` : 'Method is missing: expected InviteToChat');
+  }
+  if (!stringOrEmpty(getEntry(request, 'AppName')) && !stringOrEmpty(getEntry(request, 'AppType'))) {
+    throw fault('noApplication', 'neither AppName nor AppType is given: one of them must name the messaging server');
+  }
+}
+
+function parametersOf(request: KvList): KvList {
+  const parameters = getEntry(request, 'Parameters');
+  if (parameters === undefined) throw fault('missingParameter', 'Parameters is missing: _umsClientId and _umsBusinessId are required');
+  if (!isKvList(parameters)) throw fault('malformedParameter', 'Parameters must be a list, not a single value');
+  return parameters;
+}
+
+function resolveChannel(parameters: KvList, tenant: TenantConfig): ChannelConfig {
+  const name = optionalString(parameters, '_umsChannel');
+  if (!name) {
+    if (tenant.channels.length === 1) return tenant.channels[0] as ChannelConfig;
+    throw fault('unknownChannel', `_umsChannel is missing and tenant ${tenant.id} has ${tenant.channels.length} channels (${channelNames(tenant)}): name one`);
+  }
+  const channel = tenant.channels.find((candidate) => candidate.name === name);
+  if (!channel) throw fault('unknownChannel', `_umsChannel "${name}" is not a channel of tenant ${tenant.id} (known: ${channelNames(tenant)})`);
+  return channel;
+}
+
+function channelNames(tenant: TenantConfig): string {
+  return tenant.channels.map((channel) => channel.name).join(', ');
+}
+
+function checkBusinessId(channel: ChannelConfig, businessId: string): void {
+  if (!channel.businessIds.includes(businessId)) {
+    throw fault('unknownBusinessId', `_umsBusinessId "${businessId}" is not a business id of channel ${channel.name}`);
+  }
+}
+
+/** E.164-like: an optional `+`, then 7 to 15 digits, the first not 0. */
+const PHONE_NUMBER = /^\+?[1-9]\d{6,14}$/;
+
+function checkClientId(channel: ChannelConfig, clientId: string): void {
+  if (channel.type === 'apple') {
+    // Apple's conversation ids are opaque: only refuse what cannot be an id at all.
+    if (clientId.length > 256 || /\s/.test(clientId)) {
+      throw fault('malformedParameter', '_umsClientId is not an Apple Messages for Business conversation id (no spaces, at most 256 characters)');
+    }
+    return;
+  }
+  if (!PHONE_NUMBER.test(clientId)) {
+    throw fault('malformedParameter', `_umsClientId is not a phone number: ${channel.type} needs an E.164 number such as +15551230001 (digits only, 7 to 15)`);
+  }
+}
+
+function booleanParameter(value: string, name: string): boolean {
+  if (value === '') return false;
+  const lower = value.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw fault('malformedParameter', `${name} "${value}" must be true or false`);
+}
+
+function requiredString(parameters: KvList, name: string): string {
+  const value = optionalString(parameters, name);
+  if (!value) throw fault('missingParameter', `${name} is missing or empty`);
+  return value;
+}
+
+/** A string parameter; a `ValueInt` reads as its decimal string, a list is malformed. */
+function optionalString(parameters: KvList, name: string): string {
+  const value = getEntry(parameters, name);
+  if (value === undefined) return '';
+  if (isKvList(value)) throw fault('malformedParameter', `${name} must be a string, not a list`);
+  return scalarToString(value).trim();
+}
+
+function optionalList(parameters: KvList, name: string): KvList {
+  const value = getEntry(parameters, name);
+  if (value === undefined) return newKvList();
+  if (!isKvList(value)) throw fault('malformedParameter', `${name} must be a list (KVList) of field values, not a single value`);
+  return value;
+}
+
+function stringOrEmpty(value: KvValue | undefined): string {
+  return value === undefined || isKvList(value) ? '' : scalarToString(value).trim();
+}

@@ -1,0 +1,69 @@
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { readEnvironment } from './config/environment.js';
+import { ConfigError, loadConfigFile } from './config/load.js';
+import { createGateway, type Gateway } from './gateway.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
+
+/**
+ * `npm start`: reads the environment and the JSON configuration, starts an embedded Redis when
+ * `REDIS_URL` is unset, runs the gateway in its role and shuts down gracefully on SIGTERM/SIGINT
+ * (stop accepting, let running deliveries finish, close Redis).
+ */
+export async function main(): Promise<void> {
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] });
+  let embedded: EmbeddedRedis | undefined;
+  let gateway: Gateway | undefined;
+  let server: Server | undefined;
+  try {
+    const env = readEnvironment();
+    const config = loadConfigFile(env.GATEWAY_CONFIG);
+    let redisUrl = env.REDIS_URL;
+    if (!redisUrl) {
+      embedded = await startEmbeddedRedis();
+      redisUrl = embedded.url;
+      logger.info({ redisUrl }, 'REDIS_URL is unset: started an embedded redis-server (set REDIS_URL in production)');
+    }
+    gateway = await createGateway({
+      config,
+      redisUrl,
+      redisPrefix: env.REDIS_PREFIX,
+      templatesDir: env.TEMPLATES_DIR,
+      role: env.GATEWAY_ROLE,
+      workerConcurrency: env.WORKER_CONCURRENCY,
+      logger,
+    });
+    if (gateway.app) {
+      const app = gateway.app;
+      server = await new Promise<Server>((resolve) => {
+        const listening = app.listen(env.PORT, () => resolve(listening));
+      });
+      logger.info({ port: env.PORT, role: env.GATEWAY_ROLE, config: env.GATEWAY_CONFIG }, 'invite-gateway listening');
+    } else {
+      logger.info({ role: env.GATEWAY_ROLE }, 'invite-gateway worker running');
+    }
+  } catch (error) {
+    // A wrong configuration stops the start with its sentences, not a stack trace.
+    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+    logger.fatal(message);
+    await gateway?.close().catch(() => undefined);
+    await embedded?.stop();
+    process.exitCode = 1;
+    return;
+  }
+
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await gateway?.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main();
+}

@@ -1,0 +1,35 @@
+/**
+ * Every Redis key the gateway writes, in one place. `prefix` is `REDIS_PREFIX`, so several
+ * gateways (or test files) can share one Redis without seeing each other's data.
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  session(sessionId: string): string {
+    return `${this.prefix}:session:${sessionId}`;
+  }
+
+  sessionHistory(sessionId: string): string {
+    return `${this.prefix}:session:${sessionId}:history`;
+  }
+
+  /** `idemKeyHash` is a hash of the caller's key, so a long or odd key is never a Redis key itself. */
+  idempotency(tenant: number, idemKeyHash: string): string {
+    return `${this.prefix}:idem:${tenant}:${idemKeyHash}`;
+  }
+
+  /** Invites of a tenant accepted and not yet taken by a worker (the queue limit counts these). */
+  tenantBacklog(tenant: number): string {
+    return `${this.prefix}:backlog:${tenant}`;
+  }
+
+  /** The chat queue stream of domain.md 2.1, consumed by routing with a consumer group. */
+  chatQueue(tenant: number, endpoint: string): string {
+    return `${this.prefix}:chatqueue:${tenant}:${endpoint}`;
+  }
+
+  /** BullMQ's own prefix: its keys live under ours. */
+  get bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Lua scripts that keep each session change atomic: a reader never sees a session half written,
+ * two writers (worker, status reports, DELETE) cannot interleave, and a rejected transition
+ * changes nothing.
+ */
+
+/**
+ * Creates a session, or answers the session an idempotency key already points at.
+ * KEYS: session hash, history list, tenant backlog counter, idempotency key (or '' for none)
+ * ARGV: ttlSeconds, backlogLimit, historyEntryJson, requestHash, idemTtlSeconds, sessionId, field, value, ...
+ * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'full', ''} | {'exists', ''}
+ */
+export const CREATE_SESSION = `
+local sessionId = ARGV[6]
+if KEYS[4] ~= '' then
+  local previous = redis.call('GET', KEYS[4])
+  if previous then
+    local hash, id = string.match(previous, '^(%x+):(%w+)$')
+    if hash == ARGV[4] then return {'replayed', id} end
+    return {'conflict', id}
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists', ''} end
+local backlog = tonumber(redis.call('GET', KEYS[3]) or '0')
+if backlog >= tonumber(ARGV[2]) then return {'full', ''} end
+redis.call('INCR', KEYS[3])
+local fields = {}
+for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+if KEYS[4] ~= '' then
+  redis.call('SET', KEYS[4], ARGV[4] .. ':' .. sessionId, 'EX', ARGV[5])
+end
+return {'created', sessionId}
+`;
+
+/**
+ * Undoes CREATE_SESSION when the delivery job could not be added, so no half-created session stays.
+ * KEYS: session hash, history list, tenant backlog counter, idempotency key (or '')
+ */
+export const REMOVE_UNQUEUED_SESSION = `
+if redis.call('DEL', KEYS[1]) == 1 then
+  redis.call('DEL', KEYS[2])
+  if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+  if KEYS[4] ~= '' then redis.call('DEL', KEYS[4]) end
+end
+return 1
+`;
+
+/**
+ * Moves a session's state and/or delivery, each only along its allowed edges, and records each
+ * applied change in the history. Placing in a chat queue happens here too, so a session is placed
+ * exactly once: a retried job finds the state already `open` and adds nothing.
+ * KEYS: session hash, history list, chat-queue stream (or '')
+ * ARGV: at, toState ('' = keep), allowedFromStates (comma list), toDelivery ('' = keep),
+ *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}')
+ * Returns {stateApplied 0|1, deliveryApplied 0|1} or {-1, -1} when the session does not exist.
+ */
+export const TRANSITION = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, -1} end
+local at = ARGV[1]
+local current = redis.call('HMGET', KEYS[1], 'state', 'delivery')
+local stateApplied, deliveryApplied = 0, 0
+local extra = cjson.decode(ARGV[7])
+
+if ARGV[2] ~= '' then
+  for allowed in string.gmatch(ARGV[3], '[^,]+') do
+    if allowed == current[1] then stateApplied = 1 end
+  end
+end
+
+local rank = {none = -1, pending = 0, sent = 1, delivered = 2, read = 3}
+if ARGV[4] ~= '' and current[2] ~= 'none' and current[2] ~= 'failed' then
+  if ARGV[4] == 'failed' then
+    if current[2] == 'pending' or current[2] == 'sent' then deliveryApplied = 1 end
+  elseif rank[ARGV[4]] and rank[ARGV[4]] > rank[current[2]] then
+    deliveryApplied = 1
+  end
+end
+
+if stateApplied == 1 then
+  redis.call('HSET', KEYS[1], 'state', ARGV[2])
+  redis.call('RPUSH', KEYS[2], cjson.encode({event = 'state:' .. ARGV[2], at = at}))
+  if ARGV[2] == 'open' and KEYS[3] ~= '' then
+    local streamFields = cjson.decode(ARGV[6])
+    local args = {KEYS[3], 'MAXLEN', '~', ARGV[5], '*'}
+    for i = 1, #streamFields do args[#args + 1] = streamFields[i] end
+    redis.call('XADD', unpack(args))
+  end
+end
+if deliveryApplied == 1 then
+  redis.call('HSET', KEYS[1], 'delivery', ARGV[4])
+  redis.call('RPUSH', KEYS[2], cjson.encode({event = 'delivery:' .. ARGV[4], at = at}))
+end
+if stateApplied == 1 or deliveryApplied == 1 then
+  for field, value in pairs(extra) do redis.call('HSET', KEYS[1], field, value) end
+end
+return {stateApplied, deliveryApplied}
+`;

@@ -1,0 +1,203 @@
+import type { Redis } from 'ioredis';
+import { cloneKvList, type KvList } from '../esp/kvlist.js';
+import type { RedisKeys } from '../redis/keys.js';
+import { CREATE_SESSION, REMOVE_UNQUEUED_SESSION, TRANSITION } from './scripts.js';
+import {
+  STATE_ENTERED_FROM,
+  type DeliveryState,
+  type HistoryEntry,
+  type NewSession,
+  type Session,
+  type SessionError,
+  type SessionState,
+} from './session.js';
+
+/** Idempotency keys are remembered for 24 h (domain.md 2.1). */
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+export interface IdempotencyClaim {
+  /** sha256 of the caller's key (scoped by tenant in the Redis key). */
+  keyHash: string;
+  /** sha256 of the canonical request, to tell a replay from a different request. */
+  requestHash: string;
+}
+
+export type CreateOutcome =
+  | { kind: 'created'; sessionId: string }
+  | { kind: 'replayed'; sessionId: string }
+  | { kind: 'conflict'; sessionId: string }
+  | { kind: 'backlogFull' };
+
+/** Where a session is placed when it opens: a chat-queue stream entry. */
+export interface Placement {
+  tenant: number;
+  endpoint: string;
+  maxLen: number;
+  entry: Record<string, string>;
+}
+
+export interface TransitionRequest {
+  state?: SessionState;
+  delivery?: DeliveryState;
+  /** Fields to set alongside an applied change (attempts, providerMessageId, error). */
+  set?: { attempts?: number; providerMessageId?: string; error?: SessionError | null };
+  /** With `state: 'open'`: the chat queue to place the session in. */
+  placement?: Placement;
+  at?: Date;
+}
+
+export interface TransitionResult {
+  found: boolean;
+  stateApplied: boolean;
+  deliveryApplied: boolean;
+}
+
+type ScriptedRedis = Redis & {
+  igCreateSession(...args: Array<string | number>): Promise<[string, string]>;
+  igRemoveUnqueuedSession(...args: string[]): Promise<number>;
+  igTransition(...args: Array<string | number>): Promise<[number, number]>;
+};
+
+/** Sessions in Redis: one hash per session plus its history list, both with the configured TTL. */
+export class SessionStore {
+  private readonly redis: ScriptedRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly ttlSeconds: number,
+  ) {
+    defineScripts(redis);
+    this.redis = redis as ScriptedRedis;
+  }
+
+  async create(session: NewSession, backlogLimit: number, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
+    const delivery: DeliveryState = session.standardResponseId ? 'pending' : 'none';
+    const fields: Record<string, string> = {
+      tenant: String(session.tenant),
+      channel: session.channel,
+      channelType: session.channelType,
+      state: 'queued',
+      delivery,
+      type: session.type,
+      subtype: session.subtype,
+      chatQueueKey: session.chatQueueKey,
+      terminate: session.terminate ? '1' : '0',
+      clientId: session.clientId,
+      businessId: session.businessId,
+      standardResponseId: session.standardResponseId ?? '',
+      attempts: '0',
+      providerMessageId: '',
+      error: '',
+      createdAt: session.createdAt,
+      userData: JSON.stringify(session.userData),
+    };
+    const [kind, sessionId] = await this.redis.igCreateSession(
+      this.keys.session(session.sessionId),
+      this.keys.sessionHistory(session.sessionId),
+      this.keys.tenantBacklog(session.tenant),
+      idempotency ? this.keys.idempotency(session.tenant, idempotency.keyHash) : '',
+      this.ttlSeconds,
+      backlogLimit,
+      JSON.stringify({ event: 'state:queued', at: session.createdAt }),
+      idempotency?.requestHash ?? '',
+      IDEMPOTENCY_TTL_SECONDS,
+      session.sessionId,
+      ...Object.entries(fields).flat(),
+    );
+    switch (kind) {
+      case 'created':
+      case 'replayed':
+      case 'conflict':
+        return { kind, sessionId };
+      case 'full':
+        return { kind: 'backlogFull' };
+      default:
+        // Ids never repeat (session-id.ts); reaching this means two generators share a node number.
+        throw new Error(`session id ${session.sessionId} already exists`);
+    }
+  }
+
+  /** Removes a session whose delivery job could not be added (and frees its idempotency key). */
+  async removeUnqueued(session: Pick<NewSession, 'sessionId' | 'tenant'>, idempotency?: IdempotencyClaim): Promise<void> {
+    await this.redis.igRemoveUnqueuedSession(
+      this.keys.session(session.sessionId),
+      this.keys.sessionHistory(session.sessionId),
+      this.keys.tenantBacklog(session.tenant),
+      idempotency ? this.keys.idempotency(session.tenant, idempotency.keyHash) : '',
+    );
+  }
+
+  /** A worker took the session's job: it no longer counts against the tenant's queue limit. */
+  async releaseBacklog(tenant: number): Promise<void> {
+    const remaining = await this.redis.decr(this.keys.tenantBacklog(tenant));
+    if (remaining < 0) await this.redis.incr(this.keys.tenantBacklog(tenant));
+  }
+
+  async get(sessionId: string): Promise<Session | undefined> {
+    const [fields, history] = await Promise.all([
+      this.redis.hgetall(this.keys.session(sessionId)),
+      this.redis.lrange(this.keys.sessionHistory(sessionId), 0, -1),
+    ]);
+    if (!fields.state) return undefined;
+    return toSession(sessionId, fields, history);
+  }
+
+  async transition(sessionId: string, change: TransitionRequest): Promise<TransitionResult> {
+    const placement = change.placement;
+    const [state, delivery] = await this.redis.igTransition(
+      this.keys.session(sessionId),
+      this.keys.sessionHistory(sessionId),
+      placement ? this.keys.chatQueue(placement.tenant, placement.endpoint) : '',
+      (change.at ?? new Date()).toISOString(),
+      change.state ?? '',
+      change.state ? STATE_ENTERED_FROM[change.state].join(',') : '',
+      change.delivery ?? '',
+      placement?.maxLen ?? 0,
+      placement ? JSON.stringify(Object.entries(placement.entry).flat()) : '[]',
+      JSON.stringify(serialiseExtraFields(change.set)),
+    );
+    return { found: state !== -1, stateApplied: state === 1, deliveryApplied: delivery === 1 };
+  }
+}
+
+function defineScripts(redis: Redis): void {
+  const scripted = redis as unknown as Partial<ScriptedRedis>;
+  if (typeof scripted.igTransition === 'function') return;
+  redis.defineCommand('igCreateSession', { numberOfKeys: 4, lua: CREATE_SESSION });
+  redis.defineCommand('igRemoveUnqueuedSession', { numberOfKeys: 4, lua: REMOVE_UNQUEUED_SESSION });
+  redis.defineCommand('igTransition', { numberOfKeys: 3, lua: TRANSITION });
+}
+
+function serialiseExtraFields(set: TransitionRequest['set']): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (!set) return fields;
+  if (set.attempts !== undefined) fields.attempts = String(set.attempts);
+  if (set.providerMessageId !== undefined) fields.providerMessageId = set.providerMessageId;
+  if (set.error !== undefined) fields.error = set.error ? JSON.stringify(set.error) : '';
+  return fields;
+}
+
+function toSession(sessionId: string, fields: Record<string, string>, history: string[]): Session {
+  return {
+    sessionId,
+    tenant: Number(fields.tenant),
+    channel: fields.channel ?? '',
+    channelType: fields.channelType ?? '',
+    state: fields.state as SessionState,
+    delivery: fields.delivery as DeliveryState,
+    type: fields.type as Session['type'],
+    subtype: fields.subtype as Session['subtype'],
+    chatQueueKey: fields.chatQueueKey ?? '',
+    terminate: fields.terminate === '1',
+    clientId: fields.clientId ?? '',
+    businessId: fields.businessId ?? '',
+    standardResponseId: fields.standardResponseId || null,
+    attempts: Number(fields.attempts ?? 0),
+    providerMessageId: fields.providerMessageId || null,
+    error: fields.error ? (JSON.parse(fields.error) as SessionError) : null,
+    createdAt: fields.createdAt ?? '',
+    history: history.map((entry) => JSON.parse(entry) as HistoryEntry),
+    userData: cloneKvList(JSON.parse(fields.userData ?? '{}') as KvList),
+  };
+}

@@ -1,0 +1,77 @@
+import type { KvList } from '../esp/kvlist.js';
+
+/**
+ * The session's own life (domain.md 2.1): `queued -> sending -> open` (placed in its chat queue)
+ * or `terminated` / `failed`. A session without a message goes `queued -> open`.
+ */
+export type SessionState = 'queued' | 'sending' | 'open' | 'terminated' | 'failed';
+
+/**
+ * The invite message's life, which goes on after the session ends: `none`, or
+ * `pending -> sent -> delivered -> read`, or `failed`. It never moves back.
+ */
+export type DeliveryState = 'none' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+/** From which states each state may be entered. */
+export const STATE_ENTERED_FROM: Record<SessionState, SessionState[]> = {
+  queued: [],
+  sending: ['queued', 'sending'],
+  open: ['queued', 'sending'],
+  terminated: ['queued', 'sending', 'open'],
+  failed: ['queued', 'sending'],
+};
+
+export interface SessionError {
+  /** Outcome name: `undeliverable`, `rate_limited`, `template_rejected`, … */
+  code: string;
+  /** The provider's own error number, when it gave one. */
+  providerCode: number | null;
+  message: string;
+}
+
+export interface HistoryEntry {
+  event: string;
+  at: string;
+}
+
+/** A session as stored (client id unmasked); `GET /sessions/:id` masks it. */
+export interface Session {
+  sessionId: string;
+  tenant: number;
+  channel: string;
+  channelType: string;
+  state: SessionState;
+  delivery: DeliveryState;
+  /** `Outbound` when `GCTI_Chat_SubmitAsOutbound=true`, else `Inbound`. */
+  type: 'Outbound' | 'Inbound';
+  subtype: 'OutboundNew' | 'InboundNew';
+  chatQueueKey: string;
+  terminate: boolean;
+  clientId: string;
+  businessId: string;
+  standardResponseId: string | null;
+  attempts: number;
+  providerMessageId: string | null;
+  error: SessionError | null;
+  createdAt: string;
+  history: HistoryEntry[];
+  userData: KvList;
+}
+
+/** What the invite use case decides; the store adds state, history and counters. */
+export type NewSession = Pick<
+  Session,
+  | 'sessionId'
+  | 'tenant'
+  | 'channel'
+  | 'channelType'
+  | 'type'
+  | 'subtype'
+  | 'chatQueueKey'
+  | 'terminate'
+  | 'clientId'
+  | 'businessId'
+  | 'standardResponseId'
+  | 'createdAt'
+  | 'userData'
+>;
