@@ -101,7 +101,7 @@ function channelProblems(tenant: TenantConfig, at: string): string[] {
     if (new Set(channel.businessIds).size !== channel.businessIds.length) problems.push(`${here}.businessIds: a business id is listed twice`);
     const allowed = CONNECTORS_BY_CHANNEL_TYPE[channel.type] ?? [];
     if (!allowed.includes(channel.connector.kind)) {
-      problems.push(`${here}.connector.kind: "${channel.connector.kind}" cannot send on a ${channel.type} channel (use ${allowed.join(', ')})`);
+      problems.push(`${here}.connector.kind: "${channel.connector.kind}" cannot send on ${channel.type} channels (use ${allowed.join(', ')})`);
     }
     const routeTenant = Number(channel.inboundRouteByCall.split(':')[0]);
     if (routeTenant !== tenant.id) problems.push(`${here}.inboundRouteByCall: the chat queue belongs to tenant ${routeTenant}, not to tenant ${tenant.id}`);
