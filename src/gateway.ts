@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
 import type { Connector } from './connectors/connector.js';
-import { createConnector } from './connectors/index.js';
+import { AVAILABLE_CONNECTOR_KINDS, createConnector, isConnectorAvailable } from './connectors/index.js';
+import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
 import { startDeliveryWorker, type JobResult } from './delivery/delivery-worker.js';
 import { applyStatusReport } from './delivery/status-reports.js';
@@ -50,6 +51,7 @@ export interface Gateway {
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
+  refuseFeaturesNotBuilt(config);
   const catalog = loadStandardResponses(options.templatesDir);
   const keys = new RedisKeys(options.redisPrefix);
   const redis = createRequestConnection(options.redisUrl, config.limits.redisCommandTimeoutMs);
@@ -94,6 +96,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/**
+ * A configuration naming a connector or feature this build lacks must not start: invites would be
+ * accepted and never delivered, or enriched silently without the data.
+ */
+function refuseFeaturesNotBuilt(config: GatewayConfig): void {
+  const problems: string[] = [];
+  config.tenants.forEach((tenant, t) =>
+    tenant.channels.forEach((channel, c) => {
+      if (!isConnectorAvailable(channel.connector.kind)) {
+        problems.push(`tenants.${t}.channels.${c}.connector.kind: "${channel.connector.kind}" is not available in this build (available: ${AVAILABLE_CONNECTOR_KINDS.join(', ')})`);
+      }
+      if (channel.enrichment) problems.push(`tenants.${t}.channels.${c}.enrichment: enrichment is not available in this build yet`);
+    }),
+  );
+  if (problems.length > 0) throw new ConfigError('configuration', problems);
 }
 
 function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKeys) {

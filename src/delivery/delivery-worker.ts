@@ -70,6 +70,10 @@ async function handleSendError(error: unknown, job: Job<DeliveryJobData>, attemp
   const lastAttempt = attempt >= (job.opts.attempts ?? 1);
   deps.logger.warn({ sessionId, outcome: failure.outcome, providerCode: failure.providerCode, attempt, retrying: failure.retryable && !lastAttempt }, 'send failed');
   if (failure.retryable && !lastAttempt) return failure;
+  if (failure.outcome === 'marketing_opt_out') {
+    const session = await deps.store.get(sessionId);
+    if (session) await deps.store.suppressRecipient(session.tenant, session.channel, session.clientId);
+  }
   await markFailed(deps, sessionId, { code: failure.outcome, providerCode: failure.providerCode, message: failure.message });
   return new UnrecoverableError(failure.message);
 }

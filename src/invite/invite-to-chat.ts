@@ -12,6 +12,7 @@ import { renderStandardResponse } from '../templates/render.js';
 import type { RenderedMessage } from '../templates/types.js';
 import type { InviteCommand } from './invite-command.js';
 import { hashIdempotencyKey, requestFingerprint } from './request-fingerprint.js';
+import { checkChannelPolicy } from './channel-policy.js';
 import { validateInvite } from './validate-invite.js';
 
 /** `Interaction.DateCreated` in a dry run, so renders compare across runs (domain.md 2.1). */
@@ -51,11 +52,12 @@ export class InviteToChat {
     const sessionId = options.dryRun ? DRY_RUN_SESSION_ID : this.deps.ids.next();
     const createdAt = options.dryRun ? DRY_RUN_CREATED_AT : new Date().toISOString();
     const rendered = this.render(command, sessionId, createdAt);
+    checkChannelPolicy(command);
     if (options.dryRun) return { kind: 'dryRun', rendered: rendered ? renderedAsString(rendered) : null };
 
     const session = newSession(command, sessionId, createdAt);
     const idempotency = this.idempotencyClaim(request, command, options.idempotencyKey);
-    return this.store(session, rendered, idempotency);
+    return this.store(session, command, rendered, idempotency);
   }
 
   private render(command: InviteCommand, sessionId: string, createdAt: string): RenderedMessage | null {
@@ -84,10 +86,15 @@ export class InviteToChat {
     return { keyHash: hashIdempotencyKey(key), requestHash: requestFingerprint(request) };
   }
 
-  private async store(session: NewSession, rendered: RenderedMessage | null, idempotency?: IdempotencyClaim): Promise<InviteResult> {
+  private async store(session: NewSession, command: InviteCommand, rendered: RenderedMessage | null, idempotency?: IdempotencyClaim): Promise<InviteResult> {
     const { config, store, queue } = this.deps;
-    const created = await unavailableOnError(() => store.create(session, config.limits.queueLimitPerTenant, idempotency));
+    const limits = { backlogLimit: config.limits.queueLimitPerTenant, perRecipient: command.channel.perRecipient };
+    const created = await unavailableOnError(() => store.create(session, limits, idempotency));
     switch (created.kind) {
+      case 'suppressed':
+        throw fault('policyRefused', `the recipient stopped marketing messages on channel ${session.channel}: invites to them are refused`);
+      case 'recipientLimited':
+        throw fault('policyRefused', `the recipient already got ${command.channel.perRecipient?.max} invite(s) on channel ${session.channel} within ${command.channel.perRecipient?.windowSeconds} s (perRecipient)`);
       case 'replayed':
         return { kind: 'replayed', sessionId: created.sessionId };
       case 'conflict':

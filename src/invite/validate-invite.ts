@@ -99,7 +99,7 @@ function checkBusinessId(channel: ChannelConfig, businessId: string): void {
 }
 
 /** E.164-like: an optional `+`, then 7 to 15 digits, the first not 0. */
-const PHONE_NUMBER = /^\+?[1-9]\d{6,14}$/;
+export const PHONE_NUMBER = /^\+?[1-9]\d{6,14}$/;
 
 function checkClientId(channel: ChannelConfig, clientId: string): void {
   if (channel.type === 'apple') {

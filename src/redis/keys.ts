@@ -28,6 +28,16 @@ export class RedisKeys {
     return `${this.prefix}:chatqueue:${tenant}:${endpoint}`;
   }
 
+  /** Invites sent to one recipient on one channel in the current cap window (`perRecipient`). */
+  recipientCount(tenant: number, channel: string, clientIdHash: string): string {
+    return `${this.prefix}:recipient:${tenant}:${channel}:${clientIdHash}`;
+  }
+
+  /** Set when a recipient stopped marketing messages: later invites are refused at the door. */
+  recipientSuppressed(tenant: number, channel: string, clientIdHash: string): string {
+    return `${this.prefix}:suppressed:${tenant}:${channel}:${clientIdHash}`;
+  }
+
   /** BullMQ's own prefix: its keys live under ours. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;

@@ -5,27 +5,41 @@
  */
 
 /**
- * Creates a session, or answers the session an idempotency key already points at.
- * KEYS: session hash, history list, tenant backlog counter, idempotency key (or '' for none)
- * ARGV: ttlSeconds, backlogLimit, historyEntryJson, requestHash, idemTtlSeconds, sessionId, field, value, ...
- * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'full', ''} | {'exists', ''}
+ * Creates a session, or answers the session an idempotency key already points at. The channel
+ * policy (suppressed recipient, per-recipient cap) is checked here too, so a replayed invite is
+ * recognised before it could count against the cap, and two concurrent invites cannot both slip
+ * under it.
+ * KEYS: session hash, history list, tenant backlog counter, idempotency key (or ''),
+ *       recipient counter (or '' for no cap), recipient suppression flag
+ * ARGV: ttlSeconds, backlogLimit, historyEntryJson, requestHash, idemTtlSeconds, sessionId,
+ *       recipientMax, recipientWindowSeconds, field, value, ...
+ * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'suppressed', ''}
+ *       | {'limited', ''} | {'full', ''} | {'exists', ''}
  */
 export const CREATE_SESSION = `
 local sessionId = ARGV[6]
+local previous = nil
 if KEYS[4] ~= '' then
-  local previous = redis.call('GET', KEYS[4])
+  previous = redis.call('GET', KEYS[4])
   if previous then
     local hash, id = string.match(previous, '^(%x+):(%w+)$')
     if hash == ARGV[4] then return {'replayed', id} end
-    return {'conflict', id}
   end
 end
+if redis.call('EXISTS', KEYS[6]) == 1 then return {'suppressed', ''} end
+if KEYS[5] ~= '' and tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[7]) then
+  return {'limited', ''}
+end
+if previous then return {'conflict', string.match(previous, ':(%w+)$')} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists', ''} end
 local backlog = tonumber(redis.call('GET', KEYS[3]) or '0')
 if backlog >= tonumber(ARGV[2]) then return {'full', ''} end
 redis.call('INCR', KEYS[3])
+if KEYS[5] ~= '' then
+  if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[8]) end
+end
 local fields = {}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[3])

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { cloneKvList, type KvList } from '../esp/kvlist.js';
 import type { RedisKeys } from '../redis/keys.js';
@@ -26,7 +27,17 @@ export type CreateOutcome =
   | { kind: 'created'; sessionId: string }
   | { kind: 'replayed'; sessionId: string }
   | { kind: 'conflict'; sessionId: string }
+  | { kind: 'suppressed' }
+  | { kind: 'recipientLimited' }
   | { kind: 'backlogFull' };
+
+/** What `create` enforces besides the session itself. */
+export interface CreateLimits {
+  /** Invites of the tenant waiting for delivery before `backlogFull`. */
+  backlogLimit: number;
+  /** The channel's `perRecipient` cap; absent: no cap. */
+  perRecipient?: { max: number; windowSeconds: number };
+}
 
 /** Where a session is placed when it opens: a chat-queue stream entry. */
 export interface Placement {
@@ -71,7 +82,8 @@ export class SessionStore {
     this.redis = redis as ScriptedRedis;
   }
 
-  async create(session: NewSession, backlogLimit: number, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
+  async create(session: NewSession, limits: CreateLimits, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
+    const recipient = hashRecipient(session.clientId);
     const delivery: DeliveryState = session.standardResponseId ? 'pending' : 'none';
     const fields: Record<string, string> = {
       tenant: String(session.tenant),
@@ -97,12 +109,16 @@ export class SessionStore {
       this.keys.sessionHistory(session.sessionId),
       this.keys.tenantBacklog(session.tenant),
       idempotency ? this.keys.idempotency(session.tenant, idempotency.keyHash) : '',
+      limits.perRecipient ? this.keys.recipientCount(session.tenant, session.channel, recipient) : '',
+      this.keys.recipientSuppressed(session.tenant, session.channel, recipient),
       this.ttlSeconds,
-      backlogLimit,
+      limits.backlogLimit,
       JSON.stringify({ event: 'state:queued', at: session.createdAt }),
       idempotency?.requestHash ?? '',
       IDEMPOTENCY_TTL_SECONDS,
       session.sessionId,
+      limits.perRecipient?.max ?? 0,
+      limits.perRecipient?.windowSeconds ?? 0,
       ...Object.entries(fields).flat(),
     );
     switch (kind) {
@@ -110,6 +126,10 @@ export class SessionStore {
       case 'replayed':
       case 'conflict':
         return { kind, sessionId };
+      case 'suppressed':
+        return { kind: 'suppressed' };
+      case 'limited':
+        return { kind: 'recipientLimited' };
       case 'full':
         return { kind: 'backlogFull' };
       default:
@@ -126,6 +146,11 @@ export class SessionStore {
       this.keys.tenantBacklog(session.tenant),
       idempotency ? this.keys.idempotency(session.tenant, idempotency.keyHash) : '',
     );
+  }
+
+  /** The recipient stopped marketing messages on this channel: refuse later invites to them. */
+  async suppressRecipient(tenant: number, channel: string, clientId: string): Promise<void> {
+    await this.redis.set(this.keys.recipientSuppressed(tenant, channel, hashRecipient(clientId)), new Date().toISOString());
   }
 
   /** A worker took the session's job: it no longer counts against the tenant's queue limit. */
@@ -164,9 +189,14 @@ export class SessionStore {
 function defineScripts(redis: Redis): void {
   const scripted = redis as unknown as Partial<ScriptedRedis>;
   if (typeof scripted.igTransition === 'function') return;
-  redis.defineCommand('igCreateSession', { numberOfKeys: 4, lua: CREATE_SESSION });
+  redis.defineCommand('igCreateSession', { numberOfKeys: 6, lua: CREATE_SESSION });
   redis.defineCommand('igRemoveUnqueuedSession', { numberOfKeys: 4, lua: REMOVE_UNQUEUED_SESSION });
   redis.defineCommand('igTransition', { numberOfKeys: 3, lua: TRANSITION });
+}
+
+/** Recipient keys hold a hash, so phone numbers never show up in key names (monitoring, SCAN). */
+function hashRecipient(clientId: string): string {
+  return createHash('sha256').update(clientId).digest('hex').slice(0, 32);
 }
 
 function serialiseExtraFields(set: TransitionRequest['set']): Record<string, string> {
