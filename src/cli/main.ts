@@ -1,5 +1,3 @@
-import { main as serve } from '../main.js';
-
 const USAGE = `usage: invite-gateway <command>
 
 commands:
@@ -13,9 +11,12 @@ GATEWAY_ROLE (all|api|worker), WORKER_CONCURRENCY, LOG_LEVEL. See README.md.`;
 export async function runCli(args: string[]): Promise<number> {
   const [command = 'serve'] = args;
   switch (command) {
-    case 'serve':
-      await serve();
+    case 'serve': {
+      // Loaded on demand: `help` (and later commands) must not pay for the gateway's imports.
+      const { main } = await import('../main.js');
+      await main();
       return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    }
     case 'help':
     case '--help':
     case '-h':

@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Queue } from 'bullmq';
-import type { GatewayConfig, TenantConfig } from '../config/schema.js';
+import type { TenantConfig } from '../config/schema.js';
 import type { DeliveryJobData } from '../delivery/delivery-queue.js';
 import { terminateSession } from '../invite/terminate-session.js';
 import { ALWAYS_MASKED_KEYS, maskIdentifier, maskUserData } from '../sessions/masking.js';
@@ -10,7 +10,6 @@ import type { SessionStore } from '../sessions/session-store.js';
 import type { ApiKeys } from './auth.js';
 
 export interface SessionsRouteDependencies {
-  config: GatewayConfig;
   apiKeys: ApiKeys;
   store: SessionStore;
   queue: Queue<DeliveryJobData>;
