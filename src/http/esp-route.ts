@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { EspFault, fault } from '../esp/faults.js';
 import type { EspReply, WireFormat } from '../esp/model.js';
-import { parseEspBody, readReferenceId, writeJsonReply } from '../esp/reply.js';
+import { parseEspBody, readReferenceId, wireFormatOf, writeJsonReply } from '../esp/reply.js';
 import { writeXmlReply } from '../esp/xml-form.js';
 import type { InviteResult, InviteToChat } from '../invite/invite-to-chat.js';
 import { newKvList } from '../esp/kvlist.js';
@@ -33,7 +33,7 @@ export function espRouter(deps: EspRouteDependencies): Router {
     const text = typeof request.body === 'string' ? request.body : '';
     let referenceId: number | undefined;
     try {
-      const parsed = await parseEspBody(request.get('content-type'), text);
+      const parsed = parseEspBody(request.get('content-type'), text);
       referenceId = parsed.request.referenceId;
       const result = await deps.inviteToChat.invite(parsed.request, {
         tenant: response.locals.tenant,
@@ -131,11 +131,9 @@ function replyFormat(request: Request, requestFormat: WireFormat): 'json' | 'xml
   return requestFormat === 'xml' ? 'xml' : 'json';
 }
 
+/** The format a fault is answered in when the body could not be read: JSON unless the type says XML. */
 function formatOfContentType(contentType: string | undefined): WireFormat {
-  const type = (contentType ?? '').toLowerCase();
-  if (type.includes('xml')) return 'xml';
-  if (type.startsWith('text/plain')) return 'log';
-  return 'json';
+  return wireFormatOf(contentType) ?? 'json';
 }
 
 function isDryRun(request: Request): boolean {

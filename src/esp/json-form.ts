@@ -1,0 +1,175 @@
+import { fault } from './faults.js';
+import { addEntry, isKvList, newKvList, type KvList, type KvValue } from './kvlist.js';
+import type { EspRequest } from './model.js';
+
+/**
+ * The JSON form of domain.md 2.1: `{"ReferenceId":7, "Request":{..., "Parameters":{...}}, "UserData":{...}}`.
+ *
+ * JSON.parse keeps the LAST of a repeated key, but ESP lists keep the FIRST, and a replayed log must
+ * read the same in every form. So objects are read by a small strict reader that builds
+ * prototype-less lists directly, first key winning.
+ */
+export function parseJsonRequest(text: string): EspRequest {
+  const reader = new JsonReader(text);
+  const top = reader.readDocument();
+  if (!isKvList(top)) throw fault('bodyUnreadable', 'the JSON body must be an object with a Request');
+  return espRequestFromList(top, 'JSON');
+}
+
+/** Shared by the JSON and XML forms: the three top-level entries of a Request3rdServer. */
+export function espRequestFromList(top: KvList, form: string): EspRequest {
+  const request = top.Request;
+  if (request === undefined) throw fault('bodyUnreadable', `the ${form} body has no Request`);
+  if (!isKvList(request)) throw fault('bodyUnreadable', `Request must be a list in the ${form} body`);
+  const userData = top.UserData;
+  if (userData !== undefined && !isKvList(userData)) throw fault('bodyUnreadable', `UserData must be a list in the ${form} body`);
+  return { referenceId: referenceIdOf(top.ReferenceId), request, userData };
+}
+
+function referenceIdOf(value: KvValue | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(number) || number < -(2 ** 31) || number >= 2 ** 32) {
+    throw fault('bodyUnreadable', 'ReferenceId must be a 32-bit integer');
+  }
+  return number;
+}
+
+/** Best effort, for faults about an unreadable body: the ReferenceId when the text shows one. */
+export function peekJsonReferenceId(text: string): number | undefined {
+  const match = /"ReferenceId"\s*:\s*"?(-?\d{1,10})"?/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+type JsonValue = KvValue | null | boolean | JsonValue[];
+
+/** A strict RFC 8259 reader; values become ESP values, with the path named in every fault. */
+class JsonReader {
+  private position = 0;
+
+  constructor(private readonly text: string) {}
+
+  readDocument(): KvValue {
+    const value = this.readValue('body');
+    this.skipWhitespace();
+    if (this.position < this.text.length) this.fail('unexpected text after the JSON value');
+    return this.toEspValue(value, 'body');
+  }
+
+  private readValue(path: string): JsonValue {
+    this.skipWhitespace();
+    const char = this.text[this.position];
+    if (char === '{') return this.readObject(path);
+    if (char === '[') return this.readArray(path);
+    if (char === '"') return this.readString();
+    if (char === 't') return this.readLiteral('true', true);
+    if (char === 'f') return this.readLiteral('false', false);
+    if (char === 'n') return this.readLiteral('null', null);
+    if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) return this.readNumber();
+    return this.fail(char === undefined ? 'the JSON ends too early' : `unexpected character ${JSON.stringify(char)}`);
+  }
+
+  private readObject(path: string): KvList {
+    const list = newKvList();
+    this.position++; // {
+    this.skipWhitespace();
+    if (this.text[this.position] === '}') {
+      this.position++;
+      return list;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      if (this.text[this.position] !== '"') this.fail('expected a quoted key');
+      const key = this.readString();
+      this.skipWhitespace();
+      if (this.text[this.position] !== ':') this.fail(`expected ":" after key ${JSON.stringify(key)}`);
+      this.position++;
+      const childPath = path === 'body' ? key : `${path}.${key}`;
+      addEntry(list, key, this.toEspValue(this.readValue(childPath), childPath));
+      this.skipWhitespace();
+      const next = this.text[this.position++];
+      if (next === '}') return list;
+      if (next !== ',') this.fail('expected "," or "}" in an object');
+    }
+  }
+
+  private readArray(path: string): JsonValue[] {
+    // Arrays have no ESP meaning; they are read only to name them in the fault.
+    this.position++;
+    const items: JsonValue[] = [];
+    this.skipWhitespace();
+    if (this.text[this.position] === ']') {
+      this.position++;
+      return items;
+    }
+    for (;;) {
+      items.push(this.readValue(path));
+      this.skipWhitespace();
+      const next = this.text[this.position++];
+      if (next === ']') return items;
+      if (next !== ',') this.fail('expected "," or "]" in an array');
+    }
+  }
+
+  private readString(): string {
+    const start = this.position;
+    // The fast path: no escapes. The end quote is the first one not preceded by a backslash.
+    let end = start + 1;
+    for (;;) {
+      end = this.text.indexOf('"', end);
+      if (end === -1) this.fail('a string is not closed');
+      let backslashes = 0;
+      while (this.text[end - 1 - backslashes] === '\\') backslashes++;
+      if (backslashes % 2 === 0) break;
+      end++;
+    }
+    const literal = this.text.slice(start, end + 1);
+    this.position = end + 1;
+    try {
+      return JSON.parse(literal) as string;
+    } catch {
+      this.position = start;
+      return this.fail('a string holds a control character or a bad escape');
+    }
+  }
+
+  private readNumber(): number {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.position, this.position + 40));
+    if (!match) return this.fail('a number is malformed');
+    this.position += match[0].length;
+    return Number(match[0]);
+  }
+
+  private readLiteral<T>(word: string, value: T): T {
+    if (!this.text.startsWith(word, this.position)) this.fail(`unexpected word at ${JSON.stringify(this.text.slice(this.position, this.position + 8))}`);
+    this.position += word.length;
+    return value;
+  }
+
+  /** Booleans read as "true"/"false" (an IVR engineer writes `"TerminateSessionFlag": true`). */
+  private toEspValue(value: JsonValue, path: string): KvValue {
+    if (value === null) throw fault('bodyUnreadable', `${path} is null: give a string, an integer or a list`);
+    if (Array.isArray(value)) throw fault('bodyUnreadable', `${path} is an array: ESP lists are JSON objects`);
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    if (typeof value === 'number' && !Number.isInteger(value)) throw fault('bodyUnreadable', `${path} is not an integer: ESP numbers are integers`);
+    return value;
+  }
+
+  private skipWhitespace(): void {
+    const text = this.text;
+    let position = this.position;
+    for (;;) {
+      const code = text.charCodeAt(position);
+      if (code !== 32 && code !== 10 && code !== 13 && code !== 9) break;
+      position++;
+    }
+    this.position = position;
+  }
+
+  private fail(problem: string): never {
+    const before = this.text.slice(0, this.position);
+    const line = before.split('\n').length;
+    const column = this.position - before.lastIndexOf('\n');
+    throw fault('bodyUnreadable', `the body is not valid JSON: ${problem} at line ${line}, column ${column}`);
+  }
+}

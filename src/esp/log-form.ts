@@ -1,0 +1,219 @@
+import { fault } from './faults.js';
+import { addEntry, isKvList, newKvList, type KvList, type KvValue } from './kvlist.js';
+import type { EspRequest } from './model.js';
+
+/**
+ * ESP messages as servers log them (domain.md 1.3), in both styles:
+ *
+ *   tab style   `'Key'<TAB>'value'`, `'Key'<TAB>7`, `'Key'(list)` with its first child maybe on the
+ *               same line; KVList attributes as `AttributeRequest<TAB>[212] 00 05 ..`
+ *   typed style `'Key' [str] = "value"`, `'Key' [int] = 7`, `'Key' [list] =`; the message ends with `)`
+ *
+ * Nesting follows indentation width, not a fixed unit, because real logs mix tabs and spaces. The
+ * replay tool splits files into message blocks and calls `parseLogMessage` on each.
+ */
+
+export interface LogHeader {
+  message: string;
+  peer?: string;
+  direction?: 'sent' | 'received';
+  time?: string;
+}
+
+export interface LoggedMessage extends LogHeader {
+  referenceId?: number;
+  /** `Request`, `UserData` and any other attribute, by name. */
+  attributes: KvList;
+}
+
+const TIME = /^(\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?/;
+const TAB_HEADER = /\bMessage\s+(\w+)\s+(sent to|received from)\s+'([^']*)'/i;
+const REQUEST_TO_HEADER = /\b(request|response) (to|from) '([^']*)' message (\w+)/i;
+const TYPED_HEADER = /\b(Sending to|Received from) '([^']*)':\s*'(\w+)'\s*\($/i;
+
+/** The header line that opens a logged message, or undefined for any other line. */
+export function parseLogHeader(line: string): LogHeader | undefined {
+  const time = TIME.exec(line)?.[0];
+  let match = TAB_HEADER.exec(line);
+  if (match) return { message: match[1]!, direction: direction(match[2]!), peer: match[3]!, time };
+  match = TYPED_HEADER.exec(line);
+  if (match) return { message: match[3]!, direction: direction(match[1]!), peer: match[2]!, time };
+  match = REQUEST_TO_HEADER.exec(line);
+  if (match) return { message: match[4]!, direction: /to/i.test(match[2]!) ? 'sent' : 'received', peer: match[3]!, time };
+  return undefined;
+}
+
+export function isLogMessageHeader(line: string): boolean {
+  return parseLogHeader(line) !== undefined;
+}
+
+function direction(words: string): 'sent' | 'received' {
+  return /^(sent|sending)/i.test(words) ? 'sent' : 'received';
+}
+
+interface OpenList {
+  indent: number;
+  list: KvList;
+}
+
+/**
+ * Parses the lines of one logged message (header first, when present). `firstLineNumber` is the
+ * header's line in its file, so faults name the line a reader can open.
+ */
+export function parseLogMessage(lines: readonly string[], firstLineNumber = 1): LoggedMessage {
+  const header = lines.length > 0 ? parseLogHeader(lines[0]!) : undefined;
+  const attributes = newKvList();
+  const stack: OpenList[] = [{ indent: -1, list: attributes }];
+  // The width of one nesting level, learnt from the lines: a tab, two spaces, four spaces …
+  let indentUnit: number | undefined;
+  for (let index = header ? 1 : 0; index < lines.length; index++) {
+    const raw = lines[index]!.replace(/\s+$/, '');
+    const text = raw.trimStart();
+    if (text === '' || text === ')') continue;
+    const indent = raw.length - text.length;
+    while (stack.length > 1 && stack[stack.length - 1]!.indent >= indent) stack.pop();
+    const parent = stack[stack.length - 1]!;
+    if (stack.length > 1) indentUnit = Math.min(indentUnit ?? Infinity, indent - parent.indent);
+    readLine(text, indent, parent.list, stack, indentUnit ?? 1, firstLineNumber + index);
+  }
+  const referenceId = attributes.ReferenceId;
+  delete attributes.ReferenceId;
+  return {
+    message: header?.message ?? 'Request3rdServer',
+    peer: header?.peer,
+    direction: header?.direction,
+    time: header?.time,
+    referenceId: typeof referenceId === 'number' ? referenceId : undefined,
+    attributes,
+  };
+}
+
+/** Reads one item line into `into`; a list opener is pushed so deeper lines land in it. */
+function readLine(text: string, indent: number, into: KvList, stack: OpenList[], indentUnit: number, lineNumber: number): void {
+  const attribute = /^(?:Attribute(\w+)|(attr_\w+))(?:\s+\[(\w+)\] *= *|\s+)(.*)$/.exec(text);
+  if (attribute) {
+    readAttribute(attribute, indent, into, stack, lineNumber);
+    return;
+  }
+  if (!text.startsWith("'")) throw unreadable(lineNumber, 'expected a quoted key');
+  const keyEnd = findKeyEnd(text);
+  if (keyEnd < 0) throw unreadable(lineNumber, 'the key is not closed by a quote');
+  const key = text.slice(1, keyEnd);
+  const rest = text.slice(keyEnd + 1);
+
+  const typed = /^ +\[(\w+)\] *=(.*)$/.exec(rest);
+  if (typed) {
+    readTypedValue(key, typed[1]!, typed[2]!.trim(), indent, into, stack, lineNumber);
+    return;
+  }
+  if (rest.startsWith('(list)')) {
+    const list = openList(key, indent, into, stack);
+    const firstChild = rest.slice('(list)'.length).trimStart();
+    // The first child shares the opener's line; give it the indent its siblings will have.
+    if (firstChild) readLine(firstChild, indent + indentUnit, list, stack, indentUnit, lineNumber);
+    return;
+  }
+  const value = rest.trimStart();
+  if (rest === value || value === '') throw unreadable(lineNumber, `no value after key '${key}'`);
+  addEntry(into, key, scalarOf(value, lineNumber));
+}
+
+function readAttribute(match: RegExpExecArray, indent: number, into: KvList, stack: OpenList[], lineNumber: number): void {
+  const name = attributeName(match[1] ?? match[2]!);
+  const type = match[3];
+  const value = match[4]!.trim();
+  if (type === 'list' || type === 'kvlist' || (!type && /^\[\d+\]/.test(value))) {
+    openList(name, indent, into, stack);
+    return;
+  }
+  if (type) readTypedValue(name, type, value, indent, into, stack, lineNumber);
+  else addEntry(into, name, scalarOf(value, lineNumber));
+}
+
+/** Log attribute names to the ESP names the JSON and XML forms use. */
+function attributeName(name: string): string {
+  if (/^(ReferenceID|attr_ref_id)$/i.test(name)) return 'ReferenceId';
+  if (/^(attr_)?request$/i.test(name)) return 'Request';
+  if (/^(attr_)?user_?data$/i.test(name)) return 'UserData';
+  return name;
+}
+
+function readTypedValue(key: string, type: string, value: string, indent: number, into: KvList, stack: OpenList[], lineNumber: number): void {
+  switch (type) {
+    case 'list':
+    case 'kvlist':
+      openList(attributeName(key), indent, into, stack);
+      return;
+    case 'int':
+      if (!/^-?\d+$/.test(value)) throw unreadable(lineNumber, `'${key}' is typed [int] but holds ${JSON.stringify(value)}`);
+      addEntry(into, attributeName(key), Number(value));
+      return;
+    case 'str': {
+      const first = value.indexOf('"');
+      const last = value.lastIndexOf('"');
+      if (first !== 0 || last <= first) throw unreadable(lineNumber, `'${key}' is typed [str] but its value is not in double quotes`);
+      addEntry(into, key, value.slice(1, last));
+      return;
+    }
+    default:
+      throw unreadable(lineNumber, `'${key}' has an unknown type [${type}]`);
+  }
+}
+
+function openList(key: string, indent: number, into: KvList, stack: OpenList[]): KvList {
+  const list = newKvList();
+  addEntry(into, key, list);
+  // A repeated key keeps its first value: the repeat's children are read, then dropped.
+  stack.push({ indent, list });
+  return list;
+}
+
+/** A key runs to the quote followed by a tab, a space, `(list)` or the end of the line. */
+function findKeyEnd(text: string): number {
+  let position = 1;
+  for (;;) {
+    position = text.indexOf("'", position);
+    if (position < 0) return -1;
+    const next = text[position + 1];
+    if (next === undefined || next === '\t' || next === ' ' || next === '(') return position;
+    position++;
+  }
+}
+
+/** `'text'` (from the first quote to the last one of the line) or a bare integer. */
+function scalarOf(value: string, lineNumber: number): KvValue {
+  if (value.startsWith("'")) {
+    const last = value.lastIndexOf("'");
+    if (last === 0) throw unreadable(lineNumber, 'a string value is not closed by a quote');
+    return value.slice(1, last);
+  }
+  if (/^-?\d+$/.test(value)) return Number(value);
+  throw unreadable(lineNumber, `a value must be 'quoted' or an integer, not ${JSON.stringify(value.slice(0, 40))}`);
+}
+
+function unreadable(lineNumber: number, problem: string) {
+  return fault('bodyUnreadable', `log text line ${lineNumber}: ${problem}`);
+}
+
+/** `POST /esp` with `text/plain`: exactly one logged Request3rdServer, in either style. */
+export function parseLoggedRequest(text: string): EspRequest {
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && lines[0]!.trim() === '') lines.shift();
+  if (lines.length === 0) throw fault('bodyUnreadable', 'the log text is empty');
+  const headers = lines.map((line, index) => [index, parseLogHeader(line)] as const).filter(([, header]) => header);
+  if (headers.length > 1) throw fault('bodyUnreadable', `the log text holds ${headers.length} messages; send one Request3rdServer`);
+  if (headers.length === 1 && headers[0]![0] !== 0) throw fault('bodyUnreadable', 'the log text must start with the message header line');
+  const message = parseLogMessage(lines);
+  if (message.message !== 'Request3rdServer') throw fault('bodyUnreadable', `the logged message is ${message.message}, not Request3rdServer`);
+  const request = message.attributes.Request;
+  if (request === undefined) throw fault('bodyUnreadable', 'the logged Request3rdServer has no Request (AttributeRequest)');
+  if (!isKvList(request)) throw fault('bodyUnreadable', 'the logged Request is not a list');
+  const userData = message.attributes.UserData;
+  return { referenceId: message.referenceId, request, userData: isKvList(userData) ? userData : undefined };
+}
+
+/** Best effort, for faults about an unreadable body. */
+export function peekLogReferenceId(text: string): number | undefined {
+  const match = /(?:AttributeReferenceID\s+|attr_ref_id \[int\] = )(-?\d{1,10})/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
