@@ -92,7 +92,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async close() {
       for (const close of closers) await close();
       await queue.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeConnection(redis);
     },
   };
 }
@@ -136,9 +136,15 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
     async close() {
       await worker.close();
       for (const connector of connectors.values()) await connector.close?.();
-      await connection.quit().catch(() => connection.disconnect());
+      await closeConnection(connection);
     },
   };
+}
+
+/** QUIT when Redis answers (pending replies arrive first); otherwise just stop reconnecting. */
+async function closeConnection(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+  else redis.disconnect();
 }
 
 async function pingWithin(redis: Redis, timeoutMs: number): Promise<boolean> {

@@ -62,6 +62,7 @@ async function waitUntilAnswering(url: string, exited: Promise<number | null>): 
   for (let attempt = 0; attempt < 100; attempt++) {
     if (exitCode !== undefined) throw new Error(`redis-server exited with code ${exitCode} at start`);
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined); // refused until the server listens: expected, retried below
     try {
       await probe.connect();
       await probe.ping();

@@ -1,0 +1,56 @@
+import { fault } from '../esp/faults.js';
+import { appleBody } from './apple-body.js';
+import type { ContentType, StandardResponse, StandardResponseContent } from './catalog.js';
+import { renderFieldCodes } from './field-codes.js';
+import type { ChannelType, RenderContext, RenderedMessage } from './types.js';
+import { whatsappTemplateBody, whatsappTextBodies } from './whatsapp-body.js';
+
+/** Which content types each channel type can carry (domain.md 1.1). */
+const CONTENT_BY_CHANNEL: Record<ChannelType, readonly ContentType[]> = {
+  whatsapp: ['notification', 'text'],
+  apple: ['text', 'listPicker', 'timePicker', 'richLink', 'quickReply'],
+  sms: ['text'],
+};
+
+/**
+ * Renders a standard response for one invite into the bodies the channel type's real provider
+ * takes. Field codes are rendered in the string leaves of the already-parsed JSON, so a value can
+ * never change the message's structure, whatever quotes or braces it holds.
+ */
+export function renderStandardResponse(standardResponse: StandardResponse, context: RenderContext): RenderedMessage {
+  const { id, content } = standardResponse;
+  if (!CONTENT_BY_CHANNEL[context.channelType].includes(content.contentType)) {
+    throw fault('unknownStandardResponse', `StandardResponseId "${id}" is ${content.contentType} content, which ${context.channelType} channels cannot send`);
+  }
+  if (context.channelType === 'whatsapp' && content.contentType === 'text' && !context.allowFreeText) {
+    throw fault(
+      'unknownStandardResponse',
+      `StandardResponseId "${id}" is free-form text, which reaches a WhatsApp customer only inside the 24 h window: use a notification template, or set allowFreeText on the channel`,
+    );
+  }
+  const rendered = renderLeaves(content, context, content.defaults ?? {}) as StandardResponseContent;
+  return { standardResponseId: id, contentType: content.contentType, bodies: bodiesFor(rendered, context) };
+}
+
+function bodiesFor(content: StandardResponseContent, context: RenderContext): Array<Record<string, unknown>> {
+  switch (context.channelType) {
+    case 'whatsapp':
+      return content.contentType === 'notification' ? [whatsappTemplateBody(content, context)] : whatsappTextBodies(content as Extract<StandardResponseContent, { contentType: 'text' }>, context);
+    case 'apple':
+      return [appleBody(content, context)];
+    case 'sms':
+      return [{ to: context.clientId, from: context.businessId, text: (content as Extract<StandardResponseContent, { contentType: 'text' }>).text }];
+  }
+}
+
+/** Every string leaf rendered; `defaults` and `contentType` are the template's own settings and stay. */
+function renderLeaves(value: unknown, context: RenderContext, defaults: Readonly<Record<string, string>>, key?: string): unknown {
+  if (typeof value === 'string') return key === 'contentType' ? value : renderFieldCodes(value, context, defaults);
+  if (Array.isArray(value)) return value.map((item) => renderLeaves(item, context, defaults));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([name, item]) => [name, name === 'defaults' ? item : renderLeaves(item, context, defaults, name)]),
+    );
+  }
+  return value;
+}
