@@ -27,10 +27,11 @@ export type JobResult = 'sent' | 'opened' | 'skipped' | 'gone';
  */
 export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDependencies): Promise<JobResult> {
   const { sessionId, tenant } = job.data;
-  if (job.attemptsMade === 0) await deps.store.releaseBacklog(tenant);
   const session = await deps.store.get(sessionId);
-  // Expired, or deleted by DELETE /sessions/:id before the job was dropped: nothing to send.
+  // Expired, deleted before the job was dropped, or never created (the door refused the invite
+  // after the job was already written): nothing to send, and nothing counted in the backlog.
   if (!session) return 'gone';
+  if (job.attemptsMade === 0) await deps.store.releaseBacklog(tenant);
   if (session.state !== 'queued' && session.state !== 'sending') return 'skipped';
 
   if (!job.data.rendered) {

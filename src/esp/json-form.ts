@@ -112,21 +112,34 @@ class JsonReader {
   }
 
   private readString(): string {
-    const start = this.position;
-    // The fast path: no escapes. The end quote is the first one not preceded by a backslash.
-    let end = start + 1;
-    for (;;) {
-      end = this.text.indexOf('"', end);
-      if (end === -1) this.fail('a string is not closed');
-      let backslashes = 0;
-      while (this.text[end - 1 - backslashes] === '\\') backslashes++;
-      if (backslashes % 2 === 0) break;
-      end++;
+    const text = this.text;
+    const start = this.position; // at the opening quote
+    // One pass over the characters: most strings have no escapes and are a plain slice.
+    for (let position = start + 1; position < text.length; position++) {
+      const code = text.charCodeAt(position);
+      if (code === 34 /* " */) {
+        this.position = position + 1;
+        return text.slice(start + 1, position);
+      }
+      if (code === 92 /* \ */) return this.readEscapedString(start);
+      if (code < 32) return this.fail('a string holds a control character');
     }
-    const literal = this.text.slice(start, end + 1);
-    this.position = end + 1;
+    return this.fail('a string is not closed');
+  }
+
+  /** Strings with escapes: find the closing quote, then let JSON.parse decode the escapes. */
+  private readEscapedString(start: number): string {
+    let position = start + 1;
+    for (; position < this.text.length; position++) {
+      const code = this.text.charCodeAt(position);
+      if (code === 92) position++;
+      else if (code === 34) break;
+    }
+    if (position >= this.text.length) return this.fail('a string is not closed');
     try {
-      return JSON.parse(literal) as string;
+      const value = JSON.parse(this.text.slice(start, position + 1)) as string;
+      this.position = position + 1;
+      return value;
     } catch {
       this.position = start;
       return this.fail('a string holds a control character or a bad escape');

@@ -1,8 +1,8 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { espRouter, type EspRouteDependencies } from './esp-route.js';
-import { opsRouter, type OpsDependencies } from './ops-routes.js';
-import { sessionsRouter, type SessionsRouteDependencies } from './sessions-route.js';
+import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
+import { registerOpsRoutes, type OpsDependencies } from './ops-routes.js';
+import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessions-route.js';
 
 export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & OpsDependencies & { logger: Logger };
 
@@ -10,9 +10,10 @@ export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(opsRouter(deps));
-  app.use(espRouter(deps));
-  app.use(sessionsRouter(deps));
+  // Routes sit on the app itself, POST /esp first: nested routers cost every invite a few µs.
+  registerEspRoute(app, deps);
+  registerSessionsRoutes(app, deps);
+  registerOpsRoutes(app, deps);
   app.use((_request, response) => {
     response.status(404).json({ error: 'not found' });
   });

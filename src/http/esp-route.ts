@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { EspFault, fault } from '../esp/faults.js';
 import type { EspReply, WireFormat } from '../esp/model.js';
@@ -21,13 +21,12 @@ export interface EspRouteDependencies {
  * `POST /esp`: one ESP request in JSON, XML or log text, answered in the caller's format with
  * `Event3rdServerResponse` or `Event3rdServerFault` (domain.md 2.1).
  */
-export function espRouter(deps: EspRouteDependencies): Router {
-  const router = express.Router();
+export function registerEspRoute(app: Express, deps: EspRouteDependencies): void {
   // Read every body as text: the wire form is chosen from Content-Type by the ESP parser, which
   // also answers 415 for types it does not speak.
   const readBody = express.text({ type: () => true, limit: deps.bodyLimitBytes, defaultCharset: 'utf-8' });
 
-  router.post('/esp', authenticate(deps), readBodyOrFault(readBody, deps.metrics), async (request, response) => {
+  app.post('/esp', authenticate(deps), readBodyOrFault(readBody, deps.metrics), async (request, response) => {
     const stopTimer = deps.metrics.inviteDuration.startTimer();
     const requestFormat = formatOfContentType(request.get('content-type'));
     const text = typeof request.body === 'string' ? request.body : '';
@@ -49,7 +48,6 @@ export function espRouter(deps: EspRouteDependencies): Router {
       stopTimer();
     }
   });
-  return router;
 }
 
 function authenticate(deps: EspRouteDependencies) {

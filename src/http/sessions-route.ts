@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import type { Queue } from 'bullmq';
 import type { TenantConfig } from '../config/schema.js';
 import type { DeliveryJobData } from '../delivery/delivery-queue.js';
@@ -16,9 +16,8 @@ export interface SessionsRouteDependencies {
 }
 
 /** `GET /sessions/:id` and `DELETE /sessions/:id` (domain.md 2.1), scoped to the key's tenant. */
-export function sessionsRouter(deps: SessionsRouteDependencies): Router {
-  const router = express.Router();
-  router.use('/sessions', (request, response, next) => {
+export function registerSessionsRoutes(app: Express, deps: SessionsRouteDependencies): void {
+  const authenticate = (request: Request, response: Response, next: NextFunction) => {
     const tenant = deps.apiKeys.tenantOf(request);
     if (!tenant) {
       response.status(401).json({ error: 'no or unknown API key' });
@@ -26,15 +25,15 @@ export function sessionsRouter(deps: SessionsRouteDependencies): Router {
     }
     response.locals.tenant = tenant;
     next();
-  });
+  };
 
-  router.get('/sessions/:id', async (request, response) => {
+  app.get('/sessions/:id', authenticate, async (request, response) => {
     const session = await findOwnSession(request, response, deps.store);
     if (!session) return notFound(response);
     response.json(sessionView(session, response.locals.tenant as TenantConfig));
   });
 
-  router.delete('/sessions/:id', async (request, response) => {
+  app.delete('/sessions/:id', authenticate, async (request, response) => {
     const tenant = response.locals.tenant as TenantConfig;
     const sessionId = String(request.params.id);
     if (!SESSION_ID_PATTERN.test(sessionId)) return notFound(response);
@@ -48,7 +47,6 @@ export function sessionsRouter(deps: SessionsRouteDependencies): Router {
     }
     response.json(sessionView(session, tenant));
   });
-  return router;
 }
 
 async function findOwnSession(request: Request, response: Response, store: SessionStore): Promise<Session | undefined> {

@@ -5,7 +5,7 @@ import { fault } from '../esp/faults.js';
 import { getEntry, isKvList, scalarToString } from '../esp/kvlist.js';
 import type { EspRequest } from '../esp/model.js';
 import { DRY_RUN_SESSION_ID, type SessionIdGenerator } from '../sessions/session-id.js';
-import type { IdempotencyClaim, SessionStore } from '../sessions/session-store.js';
+import type { CreateOutcome, IdempotencyClaim, SessionStore } from '../sessions/session-store.js';
 import type { NewSession } from '../sessions/session.js';
 import type { StandardResponseCatalog } from '../templates/catalog.js';
 import { renderStandardResponse } from '../templates/render.js';
@@ -86,34 +86,49 @@ export class InviteToChat {
     return { keyHash: hashIdempotencyKey(key), requestHash: requestFingerprint(request) };
   }
 
+  /**
+   * Writes the session and its delivery job. Both commands leave together on one connection (Redis
+   * runs them in that order), which saves a round trip on every invite; the rare outcomes where the
+   * session is not created (replay, conflict, policy, backlog) drop the job again. A worker that
+   * takes such a job first finds no session and skips it.
+   */
   private async store(session: NewSession, command: InviteCommand, rendered: RenderedMessage | null, idempotency?: IdempotencyClaim): Promise<InviteResult> {
     const { config, store, queue } = this.deps;
     const limits = { backlogLimit: config.limits.queueLimitPerTenant, perRecipient: command.channel.perRecipient };
-    const created = await unavailableOnError(() => store.create(session, limits, idempotency));
-    switch (created.kind) {
+    const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, rendered };
+    const [created, added] = await Promise.allSettled([
+      store.create(session, limits, idempotency),
+      queue.add('invite', job, deliveryJobOptions(session.sessionId, config.retry)),
+    ]);
+    const outcome = created.status === 'fulfilled' ? created.value : undefined;
+    if (outcome?.kind === 'created') {
+      if (added.status === 'fulfilled') return { kind: 'created', sessionId: session.sessionId };
+      // No job means no delivery: take the session back so nothing half-created stays behind.
+      await store.removeUnqueued(session, idempotency).catch(() => undefined);
+      throw unavailable(added.reason);
+    }
+    if (added.status === 'fulfilled') await queue.remove(session.sessionId).catch(() => undefined);
+    if (!outcome) throw unavailable(created.status === 'rejected' ? created.reason : undefined);
+    return this.notCreated(outcome, session, command);
+  }
+
+  private notCreated(outcome: Exclude<CreateOutcome, { kind: 'created' }>, session: NewSession, command: InviteCommand): InviteResult {
+    switch (outcome.kind) {
+      case 'replayed':
+        return { kind: 'replayed', sessionId: outcome.sessionId };
       case 'suppressed':
         throw fault('policyRefused', `the recipient stopped marketing messages on channel ${session.channel}: invites to them are refused`);
       case 'recipientLimited':
         throw fault('policyRefused', `the recipient already got ${command.channel.perRecipient?.max} invite(s) on channel ${session.channel} within ${command.channel.perRecipient?.windowSeconds} s (perRecipient)`);
-      case 'replayed':
-        return { kind: 'replayed', sessionId: created.sessionId };
       case 'conflict':
-        throw fault('idempotencyConflict', `the idempotency key was already used within 24 h for another request (session ${created.sessionId})`);
+        throw fault('idempotencyConflict', `the idempotency key was already used within 24 h for another request (session ${outcome.sessionId})`);
       case 'backlogFull':
-        throw fault('unavailable', `tenant ${session.tenant} has ${config.limits.queueLimitPerTenant} invites waiting for delivery: try again later`, {
+        throw fault('unavailable', `tenant ${session.tenant} has ${this.deps.config.limits.queueLimitPerTenant} invites waiting for delivery: try again later`, {
           retryAfterSeconds: RETRY_AFTER_SECONDS,
         });
     }
-    const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, rendered };
-    try {
-      await queue.add('invite', job, deliveryJobOptions(session.sessionId, config.retry));
-    } catch (error) {
-      // No job means no delivery: take the session back so nothing half-created stays behind.
-      await store.removeUnqueued(session, idempotency).catch(() => undefined);
-      throw unavailable(error);
-    }
-    return { kind: 'created', sessionId: session.sessionId };
   }
+
 }
 
 function newSession(command: InviteCommand, sessionId: string, createdAt: string): NewSession {
@@ -137,14 +152,6 @@ function newSession(command: InviteCommand, sessionId: string, createdAt: string
 /** `Rendered` in a dry run: the provider body as a JSON string (an array when several are sent). */
 function renderedAsString(rendered: RenderedMessage): string {
   return JSON.stringify(rendered.bodies.length === 1 ? rendered.bodies[0] : rendered.bodies);
-}
-
-async function unavailableOnError<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw unavailable(error);
-  }
 }
 
 function unavailable(error: unknown) {

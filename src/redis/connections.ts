@@ -14,6 +14,8 @@ export function createRequestConnection(url: string, commandTimeoutMs: number): 
     connectTimeout: 2_000,
     retryStrategy: reconnectDelay,
     lazyConnect: true,
+    // Commands of concurrent requests leave in one write: fewer syscalls on the hot path.
+    enableAutoPipelining: true,
   } satisfies RedisOptions);
 }
 

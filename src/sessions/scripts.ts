@@ -12,7 +12,7 @@
  * KEYS: session hash, history list, tenant backlog counter, idempotency key (or ''),
  *       recipient counter (or '' for no cap), recipient suppression flag
  * ARGV: ttlSeconds, backlogLimit, historyEntryJson, requestHash, idemTtlSeconds, sessionId,
- *       recipientMax, recipientWindowSeconds, field, value, ...
+ *       recipientMax, recipientWindowSeconds, fieldsJson (one JSON object: fewer arguments to encode)
  * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'suppressed', ''}
  *       | {'limited', ''} | {'full', ''} | {'exists', ''}
  */
@@ -39,7 +39,10 @@ if KEYS[5] ~= '' then
   if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[8]) end
 end
 local fields = {}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+for field, value in pairs(cjson.decode(ARGV[9])) do
+  fields[#fields + 1] = field
+  fields[#fields + 1] = value
+end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[3])

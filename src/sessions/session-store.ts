@@ -119,7 +119,7 @@ export class SessionStore {
       session.sessionId,
       limits.perRecipient?.max ?? 0,
       limits.perRecipient?.windowSeconds ?? 0,
-      ...Object.entries(fields).flat(),
+      JSON.stringify(fields),
     );
     switch (kind) {
       case 'created':

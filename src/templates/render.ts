@@ -48,6 +48,7 @@ function renderLeaves(value: unknown, context: RenderContext, defaults: Readonly
   if (typeof value === 'string') return key === 'contentType' ? value : renderFieldCodes(value, context, defaults);
   if (Array.isArray(value)) return value.map((item) => renderLeaves(item, context, defaults));
   if (value && typeof value === 'object') {
+    // fromEntries defines keys, so a template key named __proto__ stays a plain key.
     return Object.fromEntries(
       Object.entries(value).map(([name, item]) => [name, name === 'defaults' ? item : renderLeaves(item, context, defaults, name)]),
     );

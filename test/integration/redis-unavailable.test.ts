@@ -16,7 +16,7 @@ import { SessionStore } from '../../src/sessions/session-store.js';
 import { loadStandardResponses } from '../../src/templates/catalog.js';
 import { SAMPLE_TEMPLATES_DIR, TENANT1_KEY, testConfig } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { deleteKeys, listKeys, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { cloneKvList } from '../../src/esp/kvlist.js';
 import { EspFault } from '../../src/esp/faults.js';
 
@@ -89,8 +89,7 @@ describe('when the delivery job cannot be added', () => {
         { tenant: config.tenants[0]!, dryRun: false, idempotencyKey: 'job-add-fails' },
       );
       await expect(attempt).rejects.toSatisfy((error: unknown) => error instanceof EspFault && error.faultCode === 1050);
-      const [cursor, leftovers] = await redis.scan('0', 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      expect(cursor).toBe('0');
+      const leftovers = await listKeys(redis, prefix);
       // Only the backlog counter (back to 0) may remain: no session, no history, no idempotency key.
       expect(leftovers.filter((key) => !key.includes(':backlog:'))).toEqual([]);
       expect(await redis.get(keys.tenantBacklog(1))).toBe('0');

@@ -9,12 +9,20 @@ export function uniquePrefix(label: string): string {
   return `igtest:${label}:${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key under a prefix (SCAN, never KEYS, so a shared Redis is not blocked). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+/** Every key under a prefix (SCAN, never KEYS, so a shared Redis is not blocked). */
+export async function listKeys(redis: Redis, prefix: string): Promise<string[]> {
+  const found: string[] = [];
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
+    found.push(...keys);
   } while (cursor !== '0');
+  return found;
+}
+
+/** Deletes every key under a prefix. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  const keys = await listKeys(redis, prefix);
+  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
 }
