@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FAULTS } from '../../src/esp/faults.js';
+
+describe('the README fault table', () => {
+  it('lists exactly the codes and HTTP statuses the gateway answers with', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| (1\d{3}) \| (\d{3}) \|/gm)].map((match) => [Number(match[1]), Number(match[2])]);
+    expect(rows).toEqual(Object.values(FAULTS).map((row) => [row.code, row.http]));
+  });
+});
