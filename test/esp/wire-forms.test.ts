@@ -1,76 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { EspFault } from '../../src/esp/faults.js';
 import { parseJsonRequest } from '../../src/esp/json-form.js';
 import { parseLoggedRequest, parseLogHeader, parseLogMessage } from '../../src/esp/log-form.js';
 import { parseEspBody } from '../../src/esp/reply.js';
 import { parseXmlRequest } from '../../src/esp/xml-form.js';
+import { invitesFor, kv, list } from '../support/esp-examples.js';
+import { faultOf } from '../support/faults.js';
 
-const TAB_EXAMPLE = [
-  "12:00:01.123 Trc 04541 Message Request3rdServer sent to 'DMS_01'",
-  '\tAttributeReferenceID\t7',
-  '\tAttributeRequest\t[212] 00 05 00 00..',
-  "\t\t'AppName'\t'IVR_Main'",
-  "\t\t'Service'\t'ChatService'",
-  "\t\t'Method'\t'InviteToChat'",
-  "\t\t'Parameters'(list)\t'_umsChannel'\t'whatsapp-main'",
-  "\t\t\t'_umsClientId'\t'+15551230001'",
-  "\t\t\t'_umsBusinessId'\t'+15550001111'",
-  "\t\t\t'StandardResponseId'\t'order_ready'",
-  "\t\t\t'Contact'(list)\t'FirstName'\t'Ana'",
-  "\t\t\t\t'LastName'\t'Silva'",
-  '\tAttributeUserData\t[61] 00 02 00 00..',
-  "\t\t'GCTI_Chat_SubmitAsOutbound'\t'true'",
-  "\t\t'LastCalledAgent_EmployeeID'\t'ag7102'",
-].join('\n');
-
-const TYPED_EXAMPLE = [
-  "12:00:01.123 Sending to 'DMS_01': 'Request3rdServer' (",
-  '\tattr_ref_id [int] = 7',
-  "\t'Request' [list] =",
-  "\t\t'AppName' [str] = \"IVR_Main\"",
-  "\t\t'Service' [str] = \"ChatService\"",
-  "\t\t'Method' [str] = \"InviteToChat\"",
-  "\t\t'Parameters' [list] =",
-  "\t\t\t'_umsChannel' [str] = \"whatsapp-main\"",
-  "\t\t\t'_umsClientId' [str] = \"+15551230001\"",
-  "\t\t\t'_umsBusinessId' [str] = \"+15550001111\"",
-  "\t\t\t'StandardResponseId' [str] = \"order_ready\"",
-  "\t\t\t'Contact' [list] =",
-  "\t\t\t\t'FirstName' [str] = \"Ana\"",
-  "\t\t\t\t'LastName' [str] = \"Silva\"",
-  "\t'UserData' [list] =",
-  "\t\t'GCTI_Chat_SubmitAsOutbound' [str] = \"true\"",
-  "\t\t'LastCalledAgent_EmployeeID' [str] = \"ag7102\"",
-  ')',
-].join('\n');
-
-const kv = (key: string, value: string) => `<kvitem><key>${key}</key><value><ValueString>${value}</ValueString></value></kvitem>`;
-const list = (key: string, items: string) => `<kvitem><key>${key}</key><value><ValueList>${items}</ValueList></value></kvitem>`;
-const XML_EXAMPLE =
-  '<Request3rdServer><ReferenceId>7</ReferenceId><Request>' +
-  kv('AppName', 'IVR_Main') + kv('Service', 'ChatService') + kv('Method', 'InviteToChat') +
-  list('Parameters', kv('_umsChannel', 'whatsapp-main') + kv('_umsClientId', '+15551230001') + kv('_umsBusinessId', '+15550001111') +
-    kv('StandardResponseId', 'order_ready') + list('Contact', kv('FirstName', 'Ana') + kv('LastName', 'Silva'))) +
-  '</Request><UserData>' + kv('GCTI_Chat_SubmitAsOutbound', 'true') + kv('LastCalledAgent_EmployeeID', 'ag7102') + '</UserData></Request3rdServer>';
-
-const JSON_EXAMPLE = JSON.stringify({
-  ReferenceId: 7,
-  Request: {
-    AppName: 'IVR_Main', Service: 'ChatService', Method: 'InviteToChat',
-    Parameters: { _umsChannel: 'whatsapp-main', _umsClientId: '+15551230001', _umsBusinessId: '+15550001111', StandardResponseId: 'order_ready', Contact: { FirstName: 'Ana', LastName: 'Silva' } },
-  },
-  UserData: { GCTI_Chat_SubmitAsOutbound: 'true', LastCalledAgent_EmployeeID: 'ag7102' },
-});
-
-function faultOf(parse: () => unknown): EspFault {
-  try {
-    parse();
-  } catch (error) {
-    if (error instanceof EspFault) return error;
-    throw error;
-  }
-  throw new Error('expected a fault');
-}
+const [JSON_FORM, XML_FORM, TAB_FORM, TYPED_FORM] = invitesFor('+15551230001');
+const JSON_EXAMPLE = JSON_FORM!.body;
+const XML_EXAMPLE = XML_FORM!.body;
+const TAB_EXAMPLE = TAB_FORM!.body;
+const TYPED_EXAMPLE = TYPED_FORM!.body;
 
 describe('ESP wire forms', () => {
   it('the domain examples in JSON, XML, tab log and typed log parse into the same request', () => {
@@ -79,7 +19,7 @@ describe('ESP wire forms', () => {
     expect(parseLoggedRequest(TAB_EXAMPLE)).toEqual(expected);
     expect(parseLoggedRequest(TYPED_EXAMPLE)).toEqual(expected);
     expect(expected.referenceId).toBe(7);
-    expect(expected.request.Parameters).toMatchObject({ Contact: { FirstName: 'Ana', LastName: 'Silva' } });
+    expect(expected.request.Parameters).toMatchObject({ Contact: { FirstName: 'Ana', LastName: 'Silva' }, CustomProperties: { OrderId: 'A-1042' } });
   });
 
   it('when a key repeats in one list, then the first wins, in every form', () => {
@@ -161,7 +101,7 @@ describe('ESP wire forms', () => {
 
   it('a broken log line is fault 1001 naming its line number', () => {
     const broken = TAB_EXAMPLE.replace("'ag7102'", 'ag7102');
-    expect(faultOf(() => parseLoggedRequest(broken)).message).toMatch(/line 15: a value must be 'quoted' or an integer/);
+    expect(faultOf(() => parseLoggedRequest(broken)).message).toMatch(/line 17: a value must be 'quoted' or an integer/);
   });
 
   it('log text with two messages, or a reply instead of a request, is refused', () => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
@@ -14,7 +13,7 @@ import { RedisKeys } from '../../src/redis/keys.js';
 import { SessionIdGenerator } from '../../src/sessions/session-id.js';
 import { SessionStore } from '../../src/sessions/session-store.js';
 import { loadStandardResponses } from '../../src/templates/catalog.js';
-import { SAMPLE_TEMPLATES_DIR, TENANT1_KEY, testConfig } from '../support/gateway.js';
+import { gatewayOptions, SAMPLE_TEMPLATES_DIR, TENANT1_KEY, testConfig } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
 import { deleteKeys, listKeys, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { cloneKvList } from '../../src/esp/kvlist.js';
@@ -26,16 +25,7 @@ describe('when Redis is unavailable', () => {
 
   beforeAll(async () => {
     redisServer = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'ig-redis-')));
-    gateway = await createGateway({
-      config: parseConfig(testConfig()),
-      redisUrl: redisServer.url,
-      redisPrefix: 'ig',
-      templatesDir: SAMPLE_TEMPLATES_DIR,
-      role: 'api',
-      workerConcurrency: 1,
-      logger: pino({ level: 'silent' }),
-      processMetrics: false,
-    });
+    gateway = await createGateway(gatewayOptions({ redisUrl: redisServer.url, redisPrefix: 'ig', role: 'api' }));
   });
   afterAll(async () => {
     await gateway?.close().catch(() => undefined);

@@ -1,11 +1,8 @@
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
-import { eventually, SAMPLE_TEMPLATES_DIR, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
+import { eventually, gatewayOptions, startTestGateway, TENANT1_KEY, type TestGateway } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
-import { TEST_REDIS_URL } from '../support/redis.js';
 
 describe('API and worker in separate processes (GATEWAY_ROLE=api / worker)', () => {
   let api: TestGateway;
@@ -13,16 +10,7 @@ describe('API and worker in separate processes (GATEWAY_ROLE=api / worker)', () 
 
   beforeAll(async () => {
     api = await startTestGateway({ label: 'split', role: 'api' });
-    worker = await createGateway({
-      config: parseConfig(testConfig()),
-      redisUrl: TEST_REDIS_URL,
-      redisPrefix: api.prefix,
-      templatesDir: SAMPLE_TEMPLATES_DIR,
-      role: 'worker',
-      workerConcurrency: 5,
-      logger: pino({ level: 'silent' }),
-      processMetrics: false,
-    });
+    worker = await createGateway(gatewayOptions({ redisPrefix: api.prefix, role: 'worker' }));
   });
   afterAll(async () => {
     await worker?.close();

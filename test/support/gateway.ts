@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { parseConfig } from '../../src/config/load.js';
 import type { GatewayConfigInput } from '../../src/config/schema.js';
-import { createGateway, type Gateway, type GatewayRole } from '../../src/gateway.js';
+import { createGateway, type Gateway, type GatewayOptions, type GatewayRole } from '../../src/gateway.js';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from './redis.js';
 
 export const SAMPLE_TEMPLATES_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
@@ -64,20 +64,32 @@ export interface TestGateway extends Gateway {
   dispose(): Promise<void>;
 }
 
+/** Options for `createGateway` as tests use them: test config, sample templates, silent logs. */
+export function gatewayOptions(overrides: Partial<GatewayOptions> & { redisPrefix: string }): GatewayOptions {
+  return {
+    config: parseConfig(testConfig()),
+    redisUrl: TEST_REDIS_URL,
+    templatesDir: SAMPLE_TEMPLATES_DIR,
+    role: 'all',
+    workerConcurrency: 10,
+    logger: pino({ level: 'silent' }),
+    processMetrics: false,
+    ...overrides,
+  };
+}
+
 export async function startTestGateway(
   options: { label: string; config?: GatewayConfigInput; role?: GatewayRole; templatesDir?: string } = { label: 'gw' },
 ): Promise<TestGateway> {
   const prefix = uniquePrefix(options.label);
-  const gateway = await createGateway({
-    config: parseConfig(options.config ?? testConfig()),
-    redisUrl: TEST_REDIS_URL,
-    redisPrefix: prefix,
-    templatesDir: options.templatesDir ?? SAMPLE_TEMPLATES_DIR,
-    role: options.role ?? 'all',
-    workerConcurrency: 10,
-    logger: pino({ level: 'silent' }),
-    processMetrics: false,
-  });
+  const gateway = await createGateway(
+    gatewayOptions({
+      redisPrefix: prefix,
+      config: parseConfig(options.config ?? testConfig()),
+      templatesDir: options.templatesDir ?? SAMPLE_TEMPLATES_DIR,
+      role: options.role ?? 'all',
+    }),
+  );
   const redis = new Redis(TEST_REDIS_URL);
   return {
     ...gateway,

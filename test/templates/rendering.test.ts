@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EspFault } from '../../src/esp/faults.js';
 import { cloneKvList, newKvList } from '../../src/esp/kvlist.js';
 import { loadStandardResponses, TemplateCatalogError, type StandardResponse } from '../../src/templates/catalog.js';
 import { renderFieldCodes } from '../../src/templates/field-codes.js';
 import { renderStandardResponse } from '../../src/templates/render.js';
 import type { RenderContext } from '../../src/templates/types.js';
+import { faultOf } from '../support/faults.js';
 import { SAMPLE_TEMPLATES_DIR } from '../support/gateway.js';
 
 const catalog = loadStandardResponses(SAMPLE_TEMPLATES_DIR);
@@ -30,16 +30,6 @@ function context(overrides: Partial<RenderContext> = {}): RenderContext {
 
 function render(id: string, overrides: Partial<RenderContext> = {}) {
   return renderStandardResponse(catalog.get(id) as StandardResponse, context(overrides));
-}
-
-function faultOf(run: () => unknown): EspFault {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EspFault) return error;
-    throw error;
-  }
-  throw new Error('expected a fault');
 }
 
 describe('standard responses', () => {
