@@ -19,6 +19,10 @@ export function createApp(deps: AppDependencies): Express {
   });
   // Last resort for non-ESP routes (POST /esp answers its own faults): no stack in the body.
   app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    if (isRedisUnavailable(error)) {
+      response.status(503).set('Retry-After', '5').json({ error: 'Redis is unavailable; try again later' });
+      return;
+    }
     deps.logger.error({ err: error }, 'unexpected error');
     const status = (error as { status?: number }).status;
     if (status && status >= 400 && status < 500) {
@@ -28,4 +32,10 @@ export function createApp(deps: AppDependencies): Express {
     response.status(500).json({ error: 'internal error; it is logged' });
   });
   return app;
+}
+
+/** ioredis errors raised while Redis is down or slow (no offline queue, command timeout). */
+function isRedisUnavailable(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|MaxRetriesPerRequest/.test(message);
 }

@@ -52,6 +52,9 @@ describe('when Redis is unavailable', () => {
     // Fails fast: no offline queue, so nothing waits for a reconnect (the command timeout is 2 s).
     expect(elapsedMs).toBeLessThan(2_000);
     expect((await request(gateway.app!).get('/readyz')).status).toBe(503);
+    const session = await request(gateway.app!).get('/sessions/0000000000000001').set('X-Api-Key', TENANT1_KEY);
+    expect(session.status).toBe(503);
+    expect(session.body).toEqual({ error: 'Redis is unavailable; try again later' });
   });
 });
 
