@@ -78,6 +78,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       bodyLimitBytes: config.limits.bodyBytes,
       metrics: new GatewayMetrics(options.processMetrics ?? true),
       logger,
+      config,
       store,
       queue,
       redisAnswers: () => pingWithin(redis, 1_000),

@@ -1,9 +1,11 @@
 import type { ConnectorConfig } from '../config/schema.js';
 import type { Connector, StatusSink } from './connector.js';
 import { SandboxConnector } from './sandbox.js';
+import { WebhookConnector } from './webhook.js';
+import { WhatsAppCloudConnector } from './whatsapp-cloud.js';
 
 /** Connector kinds this build can send with; the real providers arrive with their own modules. */
-export const AVAILABLE_CONNECTOR_KINDS = ['sandbox'] as const;
+export const AVAILABLE_CONNECTOR_KINDS = ['sandbox', 'whatsapp-cloud', 'webhook'] as const;
 
 export function isConnectorAvailable(kind: string): boolean {
   return (AVAILABLE_CONNECTOR_KINDS as readonly string[]).includes(kind);
@@ -13,6 +15,10 @@ export function createConnector(config: ConnectorConfig, reportStatus: StatusSin
   switch (config.kind) {
     case 'sandbox':
       return new SandboxConnector(reportStatus, config.reportDelayMs);
+    case 'whatsapp-cloud':
+      return new WhatsAppCloudConnector(config);
+    case 'webhook':
+      return new WebhookConnector(config);
     default:
       throw new Error(`connector kind "${config.kind}" is not available in this build (available: ${AVAILABLE_CONNECTOR_KINDS.join(', ')})`);
   }

@@ -49,6 +49,8 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
 
   try {
     const accepted = await connector.send(job.data.rendered, session);
+    // Indexed before the session says `sent`, so an early status webhook already finds it.
+    await deps.store.indexProviderMessage(accepted.providerMessageId, sessionId);
     await deps.store.transition(sessionId, {
       state: session.terminate ? 'terminated' : 'open',
       delivery: 'sent',

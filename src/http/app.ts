@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
 import { registerOpsRoutes, type OpsDependencies } from './ops-routes.js';
 import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessions-route.js';
+import { registerWhatsAppWebhook, type WhatsAppWebhookDependencies } from './whatsapp-webhook-route.js';
 
-export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & OpsDependencies & { logger: Logger };
+export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
 
 export function createApp(deps: AppDependencies): Express {
   const app = express();
@@ -13,6 +14,7 @@ export function createApp(deps: AppDependencies): Express {
   // Routes sit on the app itself, POST /esp first: nested routers cost every invite a few µs.
   registerEspRoute(app, deps);
   registerSessionsRoutes(app, deps);
+  registerWhatsAppWebhook(app, deps);
   registerOpsRoutes(app, deps);
   app.use((_request, response) => {
     response.status(404).json({ error: 'not found' });

@@ -38,6 +38,11 @@ export class RedisKeys {
     return `${this.prefix}:suppressed:${tenant}:${channel}:${clientIdHash}`;
   }
 
+  /** Provider message id (WhatsApp wamid, …) to session id, for status webhooks. */
+  providerMessage(providerMessageId: string): string {
+    return `${this.prefix}:providermsg:${providerMessageId}`;
+  }
+
   /** BullMQ's own prefix: its keys live under ours. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;

@@ -148,6 +148,15 @@ export class SessionStore {
     );
   }
 
+  /** Remembers which session a provider message belongs to, as long as the session lives. */
+  async indexProviderMessage(providerMessageId: string, sessionId: string): Promise<void> {
+    await this.redis.set(this.keys.providerMessage(providerMessageId), sessionId, 'EX', this.ttlSeconds);
+  }
+
+  async sessionIdOfProviderMessage(providerMessageId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.providerMessage(providerMessageId))) ?? undefined;
+  }
+
   /** The recipient stopped marketing messages on this channel: refuse later invites to them. */
   async suppressRecipient(tenant: number, channel: string, clientId: string): Promise<void> {
     await this.redis.set(this.keys.recipientSuppressed(tenant, channel, hashRecipient(clientId)), new Date().toISOString());

@@ -29,6 +29,7 @@ describe('when the gateway fails unexpectedly', () => {
       bodyLimitBytes: 262_144,
       metrics: new GatewayMetrics(false),
       logger,
+      config,
       store: new SessionStore(redis, new RedisKeys('igtest:unexpected'), 60),
       queue: undefined as never,
       redisAnswers: async () => true,

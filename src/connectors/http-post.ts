@@ -1,0 +1,54 @@
+import { DeliveryFailure } from '../delivery/outcomes.js';
+
+/** A provider's HTTP answer, body parsed as JSON when it is JSON. */
+export interface ProviderAnswer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** How long one provider call may take before it counts as a network failure (retried). */
+export const PROVIDER_TIMEOUT_MS = 10_000;
+
+/**
+ * POSTs JSON to a provider. Network errors and timeouts become a retryable `transient` failure;
+ * every HTTP answer is returned for the connector to classify.
+ */
+export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs = PROVIDER_TIMEOUT_MS): Promise<ProviderAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+    throw new DeliveryFailure('transient', true, `provider unreachable: ${reason}`);
+  }
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON (an HTML error page from a proxy, say): kept as text for the error message.
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** `Retry-After` in seconds or as an HTTP date, in milliseconds. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const value = headers.get('retry-after');
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1_000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** An HTTP status with no provider error code: 408, 429 and 5xx may pass, other 4xx will not. */
+export function failureFromStatus(answer: ProviderAnswer, provider: string): DeliveryFailure {
+  const retryable = answer.status === 408 || answer.status === 429 || answer.status >= 500;
+  const outcome = answer.status === 429 ? 'rate_limited' : retryable ? 'transient' : 'provider_error';
+  return new DeliveryFailure(outcome, retryable, `${provider} answered HTTP ${answer.status}`, null, retryAfterMs(answer.headers));
+}

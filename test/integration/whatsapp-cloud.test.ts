@@ -1,0 +1,125 @@
+import { createHmac } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
+import { FakeWhatsApp } from '../support/fake-whatsapp.js';
+import { jsonInvite } from '../support/invites.js';
+
+const TOKEN = 'test-wa-token';
+const APP_SECRET = 'test-app-secret';
+const VERIFY_TOKEN = 'test-verify-token';
+const PHONE_NUMBER_ID = '109876543210';
+
+describe('delivery through the WhatsApp Cloud API connector', () => {
+  const fake = new FakeWhatsApp(TOKEN);
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    const baseUrl = await fake.start();
+    const config = testConfig({ retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 2_000 } });
+    config.tenants[0]!.channels[0]!.connector = { kind: 'whatsapp-cloud', baseUrl, apiVersion: 'v23.0', phoneNumberId: PHONE_NUMBER_ID, token: TOKEN, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN };
+    gateway = await startTestGateway({ label: 'wacloud', config });
+  });
+  afterAll(async () => {
+    await gateway?.dispose();
+    await fake.stop();
+  });
+
+  async function invite(clientId: string): Promise<string> {
+    const response = await request(gateway.app!).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(jsonInvite({ parameters: { _umsClientId: clientId } }));
+    expect(response.status, response.text).toBe(200);
+    return response.body.Request._umsChatSessionId;
+  }
+
+  const sessionWhen = (sessionId: string, predicate: (session: Record<string, any>) => boolean) =>
+    eventually(async () => {
+      const { body } = await request(gateway.app!).get(`/sessions/${sessionId}`).set('X-Api-Key', TENANT1_KEY);
+      return predicate(body) ? body : undefined;
+    }, 8_000, `session ${sessionId}`);
+
+  function signedPost(payload: unknown, secret = APP_SECRET) {
+    const body = JSON.stringify(payload);
+    const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    return request(gateway.app!).post('/webhooks/whatsapp').set('Content-Type', 'application/json').set('X-Hub-Signature-256', signature).send(body);
+  }
+
+  const statusPayload = (wamid: string, status: string, errors?: unknown[]) => ({
+    object: 'whatsapp_business_account',
+    entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: PHONE_NUMBER_ID }, statuses: [{ id: wamid, status, timestamp: '1795400000', recipient_id: '15551234001', ...(errors ? { errors } : {}) }] } }] }],
+  });
+
+  it('posts the template body with the bearer token to the phone number id, and keeps the wamid', async () => {
+    const sessionId = await invite('+15551234001');
+    const sent = await sessionWhen(sessionId, (session) => session.delivery === 'sent');
+    const [send] = fake.sendsTo('+15551234001');
+    expect(send).toMatchObject({ phoneNumberId: PHONE_NUMBER_ID, body: { type: 'template', template: { name: 'order_ready', language: { code: 'en_US' } } } });
+    expect(sent).toMatchObject({ state: 'open', providerMessageId: send!.wamid, attempts: 1 });
+  });
+
+  it.each([
+    ['+15551234002', 131026, 'undeliverable'],
+    ['+15551234003', 132001, 'template_rejected'],
+    ['+15551234004', 131049, 'ecosystem_protection'],
+  ])('a permanent WhatsApp error fails the session at once (%s: %i -> %s)', async (to, code, outcome) => {
+    fake.program(to, { kind: 'error', httpStatus: 400, code });
+    const sessionId = await invite(to);
+    const failed = await sessionWhen(sessionId, (session) => session.state === 'failed');
+    expect(failed).toMatchObject({ delivery: 'failed', attempts: 1, error: { code: outcome, providerCode: code } });
+    expect(fake.sendsTo(to)).toHaveLength(1);
+  });
+
+  it("a throughput limit is retried after the provider's Retry-After, then sent", async () => {
+    fake.program('+15551234005', { kind: 'error', httpStatus: 429, code: 130429, retryAfterSeconds: 1 });
+    const sessionId = await invite('+15551234005');
+    const sent = await sessionWhen(sessionId, (session) => session.delivery === 'sent');
+    const [first, second] = fake.sendsTo('+15551234005');
+    expect(sent.attempts).toBe(2);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('an HTTP 5xx without a WhatsApp error is retried with backoff', async () => {
+    fake.program('+15551234006', { kind: 'http', httpStatus: 502, text: '<html>Bad gateway</html>' });
+    const sessionId = await invite('+15551234006');
+    expect(await sessionWhen(sessionId, (session) => session.delivery === 'sent')).toMatchObject({ attempts: 2, error: null });
+  });
+
+  it('a transient error that never clears fails after the configured attempts', async () => {
+    fake.program('+15551234007', ...Array.from({ length: 3 }, () => ({ kind: 'error' as const, httpStatus: 500, code: 131000 })));
+    const sessionId = await invite('+15551234007');
+    expect(await sessionWhen(sessionId, (session) => session.state === 'failed')).toMatchObject({ attempts: 3, error: { code: 'transient', providerCode: 131000 } });
+  });
+
+  it('answers the webhook verification handshake only with the configured verify token', async () => {
+    const ok = await request(gateway.app!).get('/webhooks/whatsapp').query({ 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN, 'hub.challenge': '1158201444' });
+    expect([ok.status, ok.text]).toEqual([200, '1158201444']);
+    const bad = await request(gateway.app!).get('/webhooks/whatsapp').query({ 'hub.mode': 'subscribe', 'hub.verify_token': 'guess', 'hub.challenge': 'x' });
+    expect(bad.status).toBe(403);
+  });
+
+  it('status webhooks move delivery forward; a bad signature is 401 and changes nothing; a late delivered never undoes read', async () => {
+    const sessionId = await invite('+15551234008');
+    await sessionWhen(sessionId, (session) => session.delivery === 'sent');
+    const wamid = fake.sendsTo('+15551234008')[0]!.wamid!;
+
+    const forged = await signedPost(statusPayload(wamid, 'read'), 'not-the-app-secret');
+    expect(forged.status).toBe(401);
+    expect((await sessionWhen(sessionId, () => true)).delivery).toBe('sent');
+
+    expect((await signedPost(statusPayload(wamid, 'read'))).status).toBe(200);
+    expect((await signedPost(statusPayload(wamid, 'delivered'))).status).toBe(200);
+    const read = await sessionWhen(sessionId, () => true);
+    expect(read.delivery).toBe('read');
+    expect(read.history.map((entry: { event: string }) => entry.event)).not.toContain('delivery:delivered');
+  });
+
+  it('a failed status with 131050 fails the delivery and suppresses the recipient (1022 next time)', async () => {
+    const sessionId = await invite('+15551234009');
+    await sessionWhen(sessionId, (session) => session.delivery === 'sent');
+    const wamid = fake.sendsTo('+15551234009')[0]!.wamid!;
+    await signedPost(statusPayload(wamid, 'failed', [{ code: 131050, title: 'User stopped marketing messages' }]));
+    expect(await sessionWhen(sessionId, (session) => session.delivery === 'failed')).toMatchObject({ error: { code: 'marketing_opt_out', providerCode: 131050 } });
+    const again = await request(gateway.app!).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(jsonInvite({ parameters: { _umsClientId: '+15551234009' } }));
+    expect(again.body.Request.FaultCode).toBe(1022);
+  });
+
+});

@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/** What the fake answers one send with: success (a wamid) or a Cloud API error. */
+export type FakeAnswer =
+  | { kind: 'accept' }
+  | { kind: 'error'; httpStatus: number; code: number; message?: string; retryAfterSeconds?: number }
+  | { kind: 'http'; httpStatus: number; text: string };
+
+export interface ReceivedSend {
+  at: number;
+  phoneNumberId: string;
+  body: Record<string, any>;
+  wamid?: string;
+}
+
+/**
+ * A loopback stand-in for the WhatsApp Cloud API `POST /{version}/{phone-number-id}/messages`. It
+ * checks the request as the real API does (path, bearer token, JSON body shape, template
+ * parameters) and answers with the real success and error shapes; tests program answers per
+ * recipient.
+ */
+export class FakeWhatsApp {
+  readonly received: ReceivedSend[] = [];
+  private readonly answers = new Map<string, FakeAnswer[]>();
+  private server?: Server;
+  private sequence = 0;
+
+  constructor(
+    private readonly token: string,
+    private readonly apiVersion = 'v23.0',
+  ) {}
+
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  /** Answers the next sends to `to` with these, in order; then accepts. */
+  program(to: string, ...answers: FakeAnswer[]): void {
+    this.answers.set(to, answers);
+  }
+
+  sendsTo(to: string): ReceivedSend[] {
+    return this.received.filter((send) => send.body.to === to);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const path = new RegExp(`^/${this.apiVersion}/([^/]+)/messages$`).exec(request.url ?? '');
+    if (request.method !== 'POST' || !path) return this.error(response, 404, 100, 'Unknown path components');
+    if (request.headers.authorization !== `Bearer ${this.token}`) return this.error(response, 401, 190, 'Error validating access token');
+    if (!String(request.headers['content-type']).startsWith('application/json')) return this.error(response, 400, 100, 'Content-Type must be JSON');
+    let body: Record<string, any>;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return this.error(response, 400, 100, 'Invalid JSON');
+    }
+    const problem = invalidBody(body);
+    if (problem) return this.error(response, 400, 100, `(#100) Invalid parameter: ${problem}`);
+    const send: ReceivedSend = { at: Date.now(), phoneNumberId: path[1]!, body };
+    this.received.push(send);
+
+    const answer = this.answers.get(body.to)?.shift() ?? { kind: 'accept' };
+    if (answer.kind === 'http') {
+      response.writeHead(answer.httpStatus, { 'content-type': 'text/html' }).end(answer.text);
+      return;
+    }
+    if (answer.kind === 'error') return this.error(response, answer.httpStatus, answer.code, answer.message ?? `(#${answer.code}) error`, answer.retryAfterSeconds);
+    send.wamid = `wamid.FAKE${String(++this.sequence).padStart(6, '0')}`;
+    response.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: String(body.to).replace('+', '') }], messages: [{ id: send.wamid }] }),
+    );
+  }
+
+  private error(response: ServerResponse, status: number, code: number, message: string, retryAfterSeconds?: number): void {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
+    response.writeHead(status, headers).end(
+      JSON.stringify({ error: { message, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details: message }, fbtrace_id: 'Afake' } }),
+    );
+  }
+}
+
+/** The checks the Cloud API makes on a message body before accepting it. */
+function invalidBody(body: Record<string, any>): string | undefined {
+  if (body.messaging_product !== 'whatsapp') return 'messaging_product must be whatsapp';
+  if (body.recipient_type !== undefined && body.recipient_type !== 'individual') return 'recipient_type';
+  if (typeof body.to !== 'string' || !/^\+?\d{7,15}$/.test(body.to)) return 'to';
+  if (body.type === 'template') {
+    const template = body.template;
+    if (typeof template?.name !== 'string' || typeof template?.language?.code !== 'string') return 'template.name / template.language.code';
+    for (const component of template.components ?? []) {
+      if (!['header', 'body', 'button'].includes(component.type)) return `component type ${component.type}`;
+      for (const parameter of component.parameters ?? []) {
+        if (parameter.type === 'text' && (typeof parameter.text !== 'string' || parameter.text.trim() === '' || /[\n\t]| {5,}/.test(parameter.text))) return 'text parameter';
+      }
+    }
+    return undefined;
+  }
+  if (body.type === 'text') return typeof body.text?.body === 'string' && body.text.body ? undefined : 'text.body';
+  if (['image', 'document', 'video', 'audio'].includes(body.type)) return typeof body[body.type]?.link === 'string' ? undefined : `${body.type}.link`;
+  return `type ${body.type}`;
+}
