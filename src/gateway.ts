@@ -8,6 +8,7 @@ import { AVAILABLE_CONNECTOR_KINDS, createConnector, isConnectorAvailable } from
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
 import { startDeliveryWorker, type JobResult } from './delivery/delivery-worker.js';
+import { SendPacer } from './delivery/pacing.js';
 import { applyStatusReport } from './delivery/status-reports.js';
 import type { DeliveryJobData } from './delivery/delivery-queue.js';
 import { createApp } from './http/app.js';
@@ -122,9 +123,12 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
     for (const channel of tenant.channels) connectors.set(`${tenant.id}/${channel.name}`, createConnector(channel.connector, reportStatus));
   }
   const connection = createWorkerConnection(options.redisUrl);
+  const rates = new Map(options.config.tenants.flatMap((tenant) => tenant.channels.map((channel) => [`${tenant.id}/${channel.name}`, channel.rateLimit.perSecond] as const)));
   const worker = startDeliveryWorker(
     {
       store,
+      pacer: new SendPacer(connection, keys),
+      ratePerSecond: (tenant, channel) => rates.get(`${tenant}/${channel}`) ?? 80,
       connectorFor: (tenant, channel) => connectors.get(`${tenant}/${channel}`),
       retry: options.config.retry,
       chatQueueMaxLen: options.config.limits.chatQueueMaxLen,

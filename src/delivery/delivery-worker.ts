@@ -1,4 +1,5 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Connector } from '../connectors/connector.js';
@@ -8,9 +9,13 @@ import type { Placement, SessionStore } from '../sessions/session-store.js';
 import { DELIVERY_QUEUE_NAME, retryDelayMs, type DeliveryJobData, type RetrySettings } from './delivery-queue.js';
 import { DeliveryFailure } from './outcomes.js';
 import { parseChatQueueKey } from '../invite/chat-queue-key.js';
+import type { SendPacer } from './pacing.js';
 
 export interface DeliveryDependencies {
   store: SessionStore;
+  pacer: SendPacer;
+  /** `rateLimit.perSecond` of a tenant's channel (each business id on its own). */
+  ratePerSecond(tenant: number, channel: string): number;
   /** The connector of a tenant's channel. */
   connectorFor(tenant: number, channel: string): Connector | undefined;
   retry: RetrySettings;
@@ -25,14 +30,15 @@ export type JobResult = 'sent' | 'opened' | 'skipped' | 'gone';
  * chat queue, or terminate it when `TerminateSessionFlag=true`. Throws to have BullMQ retry, and
  * `UnrecoverableError` when another attempt cannot help.
  */
-export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDependencies): Promise<JobResult> {
+export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
   const { sessionId, tenant } = job.data;
   const session = await deps.store.get(sessionId);
   // Expired, deleted before the job was dropped, or never created (the door refused the invite
   // after the job was already written): nothing to send, and nothing counted in the backlog.
   if (!session) return 'gone';
-  if (job.attemptsMade === 0) await deps.store.releaseBacklog(tenant);
   if (session.state !== 'queued' && session.state !== 'sending') return 'skipped';
+  // The first time a worker takes the invite, it leaves the tenant's backlog.
+  if (session.state === 'queued') await deps.store.releaseBacklog(tenant);
 
   if (!job.data.rendered) {
     await deps.store.transition(sessionId, { state: 'open', placement: placementOf(session, deps.chatQueueMaxLen) });
@@ -41,6 +47,7 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
 
   const attempt = job.attemptsMade + 1;
   await deps.store.transition(sessionId, { state: 'sending', set: { attempts: attempt } });
+  await waitForSendSlot(job, session, deps, token);
   const connector = deps.connectorFor(tenant, session.channel);
   if (!connector) {
     await markFailed(deps, sessionId, { code: 'channel_removed', providerCode: null, message: `channel ${session.channel} is no longer configured` });
@@ -61,6 +68,20 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
   } catch (error) {
     throw await handleSendError(error, job, attempt, deps);
   }
+}
+
+/**
+ * Takes the business number's next send slot. A short wait is slept; a long one hands the job
+ * back as delayed (not an attempt), so this worker slot serves other numbers meanwhile.
+ */
+async function waitForSendSlot(job: Job<DeliveryJobData>, session: Session, deps: DeliveryDependencies, token?: string): Promise<void> {
+  const slot = await deps.pacer.reserve(session.tenant, session.channel, session.businessId, deps.ratePerSecond(session.tenant, session.channel));
+  if (slot.granted) {
+    if (slot.waitMs > 0) await sleep(slot.waitMs);
+    return;
+  }
+  await job.moveToDelayed(Date.now() + slot.retryInMs, token);
+  throw new DelayedError();
 }
 
 /** Decides between retry and final failure; returns the error the job should throw. */
@@ -112,7 +133,7 @@ export interface WorkerOptions {
 
 /** The BullMQ worker around `deliverInvite`, with the gateway's backoff policy. */
 export function startDeliveryWorker(deps: DeliveryDependencies, options: WorkerOptions): Worker<DeliveryJobData, JobResult> {
-  const worker = new Worker<DeliveryJobData, JobResult>(DELIVERY_QUEUE_NAME, (job) => deliverInvite(job, deps), {
+  const worker = new Worker<DeliveryJobData, JobResult>(DELIVERY_QUEUE_NAME, (job, token) => deliverInvite(job, deps, token), {
     connection: options.connection,
     prefix: options.keys.bullPrefix,
     concurrency: options.concurrency,

@@ -43,6 +43,11 @@ export class RedisKeys {
     return `${this.prefix}:providermsg:${providerMessageId}`;
   }
 
+  /** Next free send slot of one business number (delivery/pacing.ts). */
+  pacing(tenant: number, channel: string, businessId: string): string {
+    return `${this.prefix}:pace:${tenant}:${channel}:${businessId}`;
+  }
+
   /** BullMQ's own prefix: its keys live under ours. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;

@@ -1,0 +1,66 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
+import { FakeWhatsApp, type ReceivedSend } from '../support/fake-whatsapp.js';
+import { jsonInvite } from '../support/invites.js';
+
+const RATE = 5;
+const INVITES_PER_NUMBER = 15;
+const NUMBERS = { '+15550001111': 'PNID-A', '+15550003333': 'PNID-B' } as const;
+
+describe('per-business-number pacing', () => {
+  const fake = new FakeWhatsApp('pacing-token');
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    const baseUrl = await fake.start();
+    const config = testConfig();
+    const channel = config.tenants[0]!.channels[0]!;
+    channel.businessIds = Object.keys(NUMBERS);
+    channel.rateLimit = { perSecond: RATE };
+    channel.connector = { kind: 'whatsapp-cloud', baseUrl, apiVersion: 'v23.0', phoneNumberId: { ...NUMBERS }, token: 'pacing-token' };
+    gateway = await startTestGateway({ label: 'pacing', config });
+  });
+  afterAll(async () => {
+    await gateway?.dispose();
+    await fake.stop();
+  });
+
+  /** The most sends seen in any one-second window. */
+  function peakPerSecond(sends: ReceivedSend[]): number {
+    const times = sends.map((send) => send.at).sort((a, b) => a - b);
+    let peak = 0;
+    for (let i = 0; i < times.length; i++) {
+      let j = i;
+      while (j < times.length && times[j]! - times[i]! < 1_000) j++;
+      peak = Math.max(peak, j - i);
+    }
+    return peak;
+  }
+
+  it('each number sends within its own rate, and a busy number does not hold the other back', async () => {
+    const started = Date.now();
+    const invites = Object.keys(NUMBERS).flatMap((businessId, n) =>
+      Array.from({ length: INVITES_PER_NUMBER }, (_, i) =>
+        request(gateway.app!)
+          .post('/esp')
+          .set('Authorization', `Bearer ${TENANT1_KEY}`)
+          .send(jsonInvite({ parameters: { _umsBusinessId: businessId, _umsClientId: `+1555${n}${String(100_000 + i)}` } })),
+      ),
+    );
+    expect((await Promise.all(invites)).every((response) => response.status === 200)).toBe(true);
+    await eventually(async () => (fake.received.length === 2 * INVITES_PER_NUMBER ? true : undefined), 15_000, 'all sends');
+
+    for (const phoneNumberId of Object.values(NUMBERS)) {
+      const sends = fake.received.filter((send) => send.phoneNumberId === phoneNumberId);
+      expect(sends).toHaveLength(INVITES_PER_NUMBER);
+      // GCRA allows the first send at once: at most RATE + 1 land in any one-second window.
+      expect(peakPerSecond(sends)).toBeLessThanOrEqual(RATE + 1);
+      // 15 sends at 5/s take about 2.8 s for each number; were the numbers paced together, the
+      // later one would need about 5.8 s.
+      const lastAt = Math.max(...sends.map((send) => send.at)) - started;
+      expect(lastAt).toBeGreaterThanOrEqual(((INVITES_PER_NUMBER - 1) / RATE) * 1_000 - 300);
+      expect(lastAt).toBeLessThan(((INVITES_PER_NUMBER - 1) / RATE) * 1_000 + 1_500);
+    }
+  });
+});
