@@ -32,21 +32,20 @@ export type JobResult = 'sent' | 'opened' | 'skipped' | 'gone';
  */
 export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
   const { sessionId, tenant } = job.data;
-  const session = await deps.store.get(sessionId);
+  const session = await deps.store.get(sessionId, { withHistory: false });
   // Expired, deleted before the job was dropped, or never created (the door refused the invite
   // after the job was already written): nothing to send, and nothing counted in the backlog.
   if (!session) return 'gone';
   if (session.state !== 'queued' && session.state !== 'sending') return 'skipped';
-  // The first time a worker takes the invite, it leaves the tenant's backlog.
-  if (session.state === 'queued') await deps.store.releaseBacklog(tenant);
 
+  // Leaving `queued` (the first time a worker takes the invite) releases its backlog place.
   if (!job.data.rendered) {
-    await deps.store.transition(sessionId, { state: 'open', placement: placementOf(session, deps.chatQueueMaxLen) });
+    await deps.store.transition(sessionId, { state: 'open', placement: placementOf(session, deps.chatQueueMaxLen), backlogTenant: tenant });
     return 'opened';
   }
 
   const attempt = job.attemptsMade + 1;
-  await deps.store.transition(sessionId, { state: 'sending', set: { attempts: attempt } });
+  await deps.store.transition(sessionId, { state: 'sending', set: { attempts: attempt }, backlogTenant: tenant });
   await waitForSendSlot(job, session, deps, token);
   const connector = deps.connectorFor(tenant, session.channel);
   if (!connector) {
@@ -56,12 +55,11 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
 
   try {
     const accepted = await connector.send(job.data.rendered, session);
-    // Indexed before the session says `sent`, so an early status webhook already finds it.
-    await deps.store.indexProviderMessage(accepted.providerMessageId, sessionId);
     await deps.store.transition(sessionId, {
       state: session.terminate ? 'terminated' : 'open',
       delivery: 'sent',
       set: { providerMessageId: accepted.providerMessageId, error: null },
+      indexProviderMessage: true,
       placement: session.terminate ? undefined : placementOf(session, deps.chatQueueMaxLen),
     });
     return 'sent';

@@ -16,14 +16,11 @@ export async function terminateSession(
 ): Promise<TerminateOutcome> {
   const session = await store.get(sessionId);
   if (!session || session.tenant !== tenant) return 'notFound';
-  const { stateApplied } = await store.transition(sessionId, { state: 'terminated' });
+  // Ending a still-queued session also frees its place in the tenant's backlog.
+  const { stateApplied } = await store.transition(sessionId, { state: 'terminated', backlogTenant: tenant });
   if (!stateApplied) return 'alreadyEnded';
   const job = await queue.getJob(sessionId);
-  if (job && (await job.isWaiting() || await job.isDelayed())) {
-    const neverStarted = job.attemptsMade === 0;
-    // remove() fails when a worker took the job meanwhile; the worker then skips the ended session.
-    const removed = await job.remove().then(() => true, () => false);
-    if (removed && neverStarted) await store.releaseBacklog(tenant);
-  }
+  // remove() fails when a worker took the job meanwhile; the worker then skips the ended session.
+  if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove().catch(() => undefined);
   return 'terminated';
 }

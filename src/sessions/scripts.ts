@@ -70,9 +70,12 @@ return 1
  * Moves a session's state and/or delivery, each only along its allowed edges, and records each
  * applied change in the history. Placing in a chat queue happens here too, so a session is placed
  * exactly once: a retried job finds the state already `open` and adds nothing.
- * KEYS: session hash, history list, chat-queue stream (or '')
+ * Two bookkeeping writes ride along, to save the worker round trips: leaving `queued` takes the
+ * invite out of its tenant's backlog, and a provider message id is indexed for status webhooks.
+ * KEYS: session hash, history list, chat-queue stream (or ''), tenant backlog counter (or ''),
+ *       provider-message index key (or '')
  * ARGV: at, toState ('' = keep), allowedFromStates (comma list), toDelivery ('' = keep),
- *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}')
+ *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}'), indexTtlSeconds
  * Returns {stateApplied 0|1, deliveryApplied 0|1} or {-1, -1} when the session does not exist.
  */
 export const TRANSITION = `
@@ -98,6 +101,9 @@ if ARGV[4] ~= '' and current[2] ~= 'none' and current[2] ~= 'failed' then
 end
 
 if stateApplied == 1 then
+  if current[1] == 'queued' and KEYS[4] ~= '' and tonumber(redis.call('GET', KEYS[4]) or '0') > 0 then
+    redis.call('DECR', KEYS[4])
+  end
   redis.call('HSET', KEYS[1], 'state', ARGV[2])
   redis.call('RPUSH', KEYS[2], cjson.encode({event = 'state:' .. ARGV[2], at = at}))
   if ARGV[2] == 'open' and KEYS[3] ~= '' then
@@ -113,6 +119,10 @@ if deliveryApplied == 1 then
 end
 if stateApplied == 1 or deliveryApplied == 1 then
   for field, value in pairs(extra) do redis.call('HSET', KEYS[1], field, value) end
+end
+if KEYS[5] ~= '' then
+  local sessionId = string.match(KEYS[1], ':session:(%w+)$')
+  redis.call('SET', KEYS[5], sessionId, 'EX', ARGV[8])
 end
 return {stateApplied, deliveryApplied}
 `;

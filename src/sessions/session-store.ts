@@ -54,6 +54,10 @@ export interface TransitionRequest {
   set?: { attempts?: number; providerMessageId?: string; error?: SessionError | null };
   /** With `state: 'open'`: the chat queue to place the session in. */
   placement?: Placement;
+  /** Leaving `queued` takes the invite out of this tenant's backlog. */
+  backlogTenant?: number;
+  /** Index `set.providerMessageId` so status webhooks find the session. */
+  indexProviderMessage?: boolean;
   at?: Date;
 }
 
@@ -148,11 +152,6 @@ export class SessionStore {
     );
   }
 
-  /** Remembers which session a provider message belongs to, as long as the session lives. */
-  async indexProviderMessage(providerMessageId: string, sessionId: string): Promise<void> {
-    await this.redis.set(this.keys.providerMessage(providerMessageId), sessionId, 'EX', this.ttlSeconds);
-  }
-
   async sessionIdOfProviderMessage(providerMessageId: string): Promise<string | undefined> {
     return (await this.redis.get(this.keys.providerMessage(providerMessageId))) ?? undefined;
   }
@@ -162,16 +161,11 @@ export class SessionStore {
     await this.redis.set(this.keys.recipientSuppressed(tenant, channel, hashRecipient(clientId)), new Date().toISOString());
   }
 
-  /** A worker took the session's job: it no longer counts against the tenant's queue limit. */
-  async releaseBacklog(tenant: number): Promise<void> {
-    const remaining = await this.redis.decr(this.keys.tenantBacklog(tenant));
-    if (remaining < 0) await this.redis.incr(this.keys.tenantBacklog(tenant));
-  }
-
-  async get(sessionId: string): Promise<Session | undefined> {
+  /** The session; `withHistory: false` skips reading the history (the worker does not need it). */
+  async get(sessionId: string, options: { withHistory?: boolean } = {}): Promise<Session | undefined> {
     const [fields, history] = await Promise.all([
       this.redis.hgetall(this.keys.session(sessionId)),
-      this.redis.lrange(this.keys.sessionHistory(sessionId), 0, -1),
+      options.withHistory === false ? Promise.resolve([]) : this.redis.lrange(this.keys.sessionHistory(sessionId), 0, -1),
     ]);
     if (!fields.state) return undefined;
     return toSession(sessionId, fields, history);
@@ -183,6 +177,8 @@ export class SessionStore {
       this.keys.session(sessionId),
       this.keys.sessionHistory(sessionId),
       placement ? this.keys.chatQueue(placement.tenant, placement.endpoint) : '',
+      change.backlogTenant === undefined ? '' : this.keys.tenantBacklog(change.backlogTenant),
+      change.indexProviderMessage && change.set?.providerMessageId ? this.keys.providerMessage(change.set.providerMessageId) : '',
       (change.at ?? new Date()).toISOString(),
       change.state ?? '',
       change.state ? STATE_ENTERED_FROM[change.state].join(',') : '',
@@ -190,6 +186,7 @@ export class SessionStore {
       placement?.maxLen ?? 0,
       placement ? JSON.stringify(Object.entries(placement.entry).flat()) : '[]',
       JSON.stringify(serialiseExtraFields(change.set)),
+      this.ttlSeconds,
     );
     return { found: state !== -1, stateApplied: state === 1, deliveryApplied: delivery === 1 };
   }
@@ -200,7 +197,7 @@ function defineScripts(redis: Redis): void {
   if (typeof scripted.igTransition === 'function') return;
   redis.defineCommand('igCreateSession', { numberOfKeys: 6, lua: CREATE_SESSION });
   redis.defineCommand('igRemoveUnqueuedSession', { numberOfKeys: 4, lua: REMOVE_UNQUEUED_SESSION });
-  redis.defineCommand('igTransition', { numberOfKeys: 3, lua: TRANSITION });
+  redis.defineCommand('igTransition', { numberOfKeys: 5, lua: TRANSITION });
 }
 
 /** Recipient keys hold a hash, so phone numbers never show up in key names (monitoring, SCAN). */

@@ -84,11 +84,15 @@ describe('session store on Redis', () => {
 
   it('refuses a new session once the tenant backlog is full, and counts down as workers take jobs', async () => {
     const limited = new SessionStore(redis, new RedisKeys(`${prefix}:backlog`), 3_600);
-    expect((await limited.create(newSession(), { backlogLimit: 2 })).kind).toBe('created');
+    const first = newSession();
+    expect((await limited.create(first, { backlogLimit: 2 })).kind).toBe('created');
     expect((await limited.create(newSession(), { backlogLimit: 2 })).kind).toBe('created');
     expect((await limited.create(newSession(), { backlogLimit: 2 })).kind).toBe('backlogFull');
-    await limited.releaseBacklog(1);
+    // A worker takes the first invite (queued -> sending): its place is free again, once only.
+    await limited.transition(first.sessionId, { state: 'sending', backlogTenant: 1 });
+    await limited.transition(first.sessionId, { state: 'sending', backlogTenant: 1 });
     expect((await limited.create(newSession(), { backlogLimit: 2 })).kind).toBe('created');
+    expect((await limited.create(newSession(), { backlogLimit: 2 })).kind).toBe('backlogFull');
   });
 
   it('a transition on an unknown session reports it as not found and creates nothing', async () => {
