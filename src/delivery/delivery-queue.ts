@@ -11,6 +11,8 @@ export interface DeliveryJobData {
   sessionId: string;
   tenant: number;
   channel: string;
+  /** `_umsBusinessId`: the number whose send pace this invite uses. */
+  businessId: string;
   /** The provider bodies rendered at the door; null when the invite has no standard response. */
   rendered: RenderedMessage | null;
 }

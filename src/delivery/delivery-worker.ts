@@ -9,7 +9,7 @@ import type { Placement, SessionStore } from '../sessions/session-store.js';
 import { DELIVERY_QUEUE_NAME, retryDelayMs, type DeliveryJobData, type RetrySettings } from './delivery-queue.js';
 import { DeliveryFailure } from './outcomes.js';
 import { parseChatQueueKey } from '../invite/chat-queue-key.js';
-import type { SendPacer } from './pacing.js';
+import type { SendPacer, SlotDecision } from './pacing.js';
 
 export interface DeliveryDependencies {
   store: SessionStore;
@@ -31,22 +31,23 @@ export type JobResult = 'sent' | 'opened' | 'skipped' | 'gone';
  * `UnrecoverableError` when another attempt cannot help.
  */
 export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
-  const { sessionId, tenant } = job.data;
-  const session = await deps.store.get(sessionId, { withHistory: false });
-  // Expired, deleted before the job was dropped, or never created (the door refused the invite
-  // after the job was already written): nothing to send, and nothing counted in the backlog.
-  if (!session) return 'gone';
-  if (session.state !== 'queued' && session.state !== 'sending') return 'skipped';
-
-  // Leaving `queued` (the first time a worker takes the invite) releases its backlog place.
-  if (!job.data.rendered) {
-    await deps.store.transition(sessionId, { state: 'open', placement: placementOf(session, deps.chatQueueMaxLen), backlogTenant: tenant });
-    return 'opened';
-  }
-
+  if (!job.data.rendered) return openWithoutMessage(job, deps);
+  const { sessionId, tenant, channel, businessId } = job.data;
   const attempt = job.attemptsMade + 1;
-  await deps.store.transition(sessionId, { state: 'sending', set: { attempts: attempt }, backlogTenant: tenant });
-  await waitForSendSlot(job, session, deps, token);
+  // Three independent reads/writes in one round trip: the session, its move to `sending` (which
+  // the transition script refuses unless it is queued or sending; leaving `queued` frees its
+  // backlog place), and the business number's next send slot.
+  const [session, sending, slot] = await Promise.all([
+    deps.store.get(sessionId, { withHistory: false }),
+    deps.store.transition(sessionId, { state: 'sending', set: { attempts: attempt }, backlogTenant: tenant }),
+    deps.pacer.reserve(tenant, channel, businessId, deps.ratePerSecond(tenant, channel)),
+  ]);
+  // Expired, deleted before the job was dropped, or never created (the door refused the invite
+  // after the job was already written): nothing to send.
+  if (!session || !sending.found) return 'gone';
+  if (!sending.stateApplied) return 'skipped';
+  await waitForSlot(slot, job, token);
+
   const connector = deps.connectorFor(tenant, session.channel);
   if (!connector) {
     await markFailed(deps, sessionId, { code: 'channel_removed', providerCode: null, message: `channel ${session.channel} is no longer configured` });
@@ -68,12 +69,23 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
   }
 }
 
+/** An invite without a standard response: the session opens in its chat queue, nothing is sent. */
+async function openWithoutMessage(job: Job<DeliveryJobData>, deps: DeliveryDependencies): Promise<JobResult> {
+  const session = await deps.store.get(job.data.sessionId, { withHistory: false });
+  if (!session) return 'gone';
+  const opened = await deps.store.transition(session.sessionId, {
+    state: 'open',
+    placement: placementOf(session, deps.chatQueueMaxLen),
+    backlogTenant: session.tenant,
+  });
+  return opened.stateApplied ? 'opened' : 'skipped';
+}
+
 /**
- * Takes the business number's next send slot. A short wait is slept; a long one hands the job
- * back as delayed (not an attempt), so this worker slot serves other numbers meanwhile.
+ * A short wait for the business number's slot is slept; a long one hands the job back as delayed
+ * (not an attempt), so this worker slot serves other numbers meanwhile.
  */
-async function waitForSendSlot(job: Job<DeliveryJobData>, session: Session, deps: DeliveryDependencies, token?: string): Promise<void> {
-  const slot = await deps.pacer.reserve(session.tenant, session.channel, session.businessId, deps.ratePerSecond(session.tenant, session.channel));
+async function waitForSlot(slot: SlotDecision, job: Job<DeliveryJobData>, token?: string): Promise<void> {
   if (slot.granted) {
     if (slot.waitMs > 0) await sleep(slot.waitMs);
     return;

@@ -95,7 +95,7 @@ export class InviteToChat {
   private async store(session: NewSession, command: InviteCommand, rendered: RenderedMessage | null, idempotency?: IdempotencyClaim): Promise<InviteResult> {
     const { config, store, queue } = this.deps;
     const limits = { backlogLimit: config.limits.queueLimitPerTenant, perRecipient: command.channel.perRecipient };
-    const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, rendered };
+    const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, businessId: session.businessId, rendered };
     const [created, added] = await Promise.allSettled([
       store.create(session, limits, idempotency),
       queue.add('invite', job, deliveryJobOptions(session.sessionId, config.retry)),
