@@ -10,6 +10,7 @@ import { createDeliveryQueue } from './delivery/delivery-queue.js';
 import { startDeliveryWorker, type JobResult } from './delivery/delivery-worker.js';
 import { SendPacer } from './delivery/pacing.js';
 import { applyStatusReport } from './delivery/status-reports.js';
+import { createStatusQueue, startStatusWebhookWorker, statusWebhookListener } from './delivery/status-webhooks.js';
 import type { DeliveryJobData } from './delivery/delivery-queue.js';
 import { createApp } from './http/app.js';
 import { ApiKeys } from './http/auth.js';
@@ -58,7 +59,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const redis = createRequestConnection(options.redisUrl, config.limits.redisCommandTimeoutMs);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   await connectAndPing(redis);
-  const store = new SessionStore(redis, keys, config.limits.sessionTtlSeconds);
+  const statusQueue = createStatusQueue(redis, keys);
+  const store = new SessionStore(redis, keys, config.limits.sessionTtlSeconds, statusWebhookListener(statusQueue, config, logger));
   const queue = createDeliveryQueue(redis, keys);
   const closers: Array<() => Promise<unknown>> = [];
 
@@ -94,6 +96,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async close() {
       for (const close of closers) await close();
       await queue.close();
+      await statusQueue.close();
       await closeConnection(redis);
     },
   };
@@ -136,10 +139,12 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
     },
     { connection, keys, concurrency: options.workerConcurrency },
   );
+  const statusWorker = startStatusWebhookWorker(connection, keys, options.config, options.logger);
   return {
     worker,
     async close() {
       await worker.close();
+      await statusWorker.close();
       for (const connector of connectors.values()) await connector.close?.();
       await closeConnection(connection);
     },

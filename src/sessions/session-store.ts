@@ -67,10 +67,23 @@ export interface TransitionResult {
   deliveryApplied: boolean;
 }
 
+/** A change that was applied, as status listeners (the tenant's status webhook) see it. */
+export interface SessionChange {
+  sessionId: string;
+  tenant: number;
+  channel: string;
+  state: SessionState;
+  delivery: DeliveryState;
+  error: SessionError | null;
+  at: string;
+}
+
+export type SessionChangeListener = (change: SessionChange) => Promise<void>;
+
 type ScriptedRedis = Redis & {
   igCreateSession(...args: Array<string | number>): Promise<[string, string]>;
   igRemoveUnqueuedSession(...args: string[]): Promise<number>;
-  igTransition(...args: Array<string | number>): Promise<[number, number]>;
+  igTransition(...args: Array<string | number>): Promise<[number, number, string?, string?, string?, string?]>;
 };
 
 /** Sessions in Redis: one hash per session plus its history list, both with the configured TTL. */
@@ -81,6 +94,8 @@ export class SessionStore {
     redis: Redis,
     private readonly keys: RedisKeys,
     private readonly ttlSeconds: number,
+    /** Told of every applied state or delivery change (after it is stored). */
+    private readonly onChange?: SessionChangeListener,
   ) {
     defineScripts(redis);
     this.redis = redis as ScriptedRedis;
@@ -173,13 +188,14 @@ export class SessionStore {
 
   async transition(sessionId: string, change: TransitionRequest): Promise<TransitionResult> {
     const placement = change.placement;
-    const [state, delivery] = await this.redis.igTransition(
+    const at = (change.at ?? new Date()).toISOString();
+    const [state, delivery, stateNow, deliveryNow, tenant, channel] = await this.redis.igTransition(
       this.keys.session(sessionId),
       this.keys.sessionHistory(sessionId),
       placement ? this.keys.chatQueue(placement.tenant, placement.endpoint) : '',
       change.backlogTenant === undefined ? '' : this.keys.tenantBacklog(change.backlogTenant),
       change.indexProviderMessage && change.set?.providerMessageId ? this.keys.providerMessage(change.set.providerMessageId) : '',
-      (change.at ?? new Date()).toISOString(),
+      at,
       change.state ?? '',
       change.state ? STATE_ENTERED_FROM[change.state].join(',') : '',
       change.delivery ?? '',
@@ -188,6 +204,17 @@ export class SessionStore {
       JSON.stringify(serialiseExtraFields(change.set)),
       this.ttlSeconds,
     );
+    if ((state === 1 || delivery === 1) && this.onChange) {
+      await this.onChange({
+        sessionId,
+        tenant: Number(tenant),
+        channel: channel ?? '',
+        state: stateNow as SessionState,
+        delivery: deliveryNow as DeliveryState,
+        error: change.set?.error ?? null,
+        at,
+      });
+    }
     return { found: state !== -1, stateApplied: state === 1, deliveryApplied: delivery === 1 };
   }
 }

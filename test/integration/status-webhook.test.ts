@@ -1,0 +1,59 @@
+import { createServer, type Server } from 'node:http';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyInviteSignature } from '../../src/connectors/signature.js';
+import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
+import { jsonInvite } from '../support/invites.js';
+
+const SECRET = 'crm-hook-secret';
+
+describe("status changes POSTed to the tenant's statusWebhook", () => {
+  const events: Array<{ verified: boolean; eventIdHeader?: string; body: Record<string, any> }> = [];
+  let failNext = 1;
+  let server: Server;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    // The CRM: checks the signature, and fails the first POST to show it is retried.
+    server = createServer(async (incoming, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+      if (failNext-- > 0) {
+        response.writeHead(500).end();
+        return;
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      events.push({
+        verified: verifyInviteSignature(incoming.headers['x-invite-signature'] as string, text, SECRET),
+        eventIdHeader: incoming.headers['x-invite-event-id'] as string,
+        body: JSON.parse(text),
+      });
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const config = testConfig();
+    config.tenants[0]!.statusWebhook = { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks/invites`, secret: SECRET };
+    gateway = await startTestGateway({ label: 'statushook', config });
+  });
+  afterAll(async () => {
+    await gateway?.dispose();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('every change of state and delivery reaches the CRM, signed, retried after a failure', async () => {
+    const response = await request(gateway.app!).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(jsonInvite({ parameters: { _umsClientId: '+15551236001' } }));
+    const sessionId = response.body.Request._umsChatSessionId;
+    const mine = () => events.filter((event) => event.body.sessionId === sessionId);
+    await eventually(async () => (mine().some((event) => event.body.delivery === 'read') ? true : undefined), 8_000, 'the read event');
+
+    for (const event of mine()) {
+      expect(event.verified).toBe(true);
+      expect(event.eventIdHeader).toBe(event.body.eventId);
+      expect(event.body).toMatchObject({ event: 'session.changed', sessionId, tenant: 1, channel: 'whatsapp-main' });
+    }
+    const seen = mine().map((event) => `${event.body.state}/${event.body.delivery}`);
+    expect(seen).toEqual(expect.arrayContaining(['sending/pending', 'open/sent', 'open/delivered', 'open/read']));
+    expect(new Set(mine().map((event) => event.body.eventId)).size).toBe(mine().length);
+  });
+});
