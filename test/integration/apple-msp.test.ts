@@ -1,0 +1,76 @@
+import { createServer, type Server } from 'node:http';
+import { jwtVerify } from 'jose';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APPLE_BUSINESS_ID, eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
+import { jsonInvite } from '../support/invites.js';
+
+const SECRET_BASE64 = Buffer.from('msp-shared-secret-of-32-bytes!!!').toString('base64');
+
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  jwtIssuer?: string;
+  body: Record<string, any>;
+}
+
+describe('delivery through the Apple Messages for Business MSP connector', () => {
+  const received: Received[] = [];
+  const closedConversations = new Set<string>();
+  let server: Server;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    // The MSP: checks the JWT with the shared secret, the routing headers against the body, and
+    // answers 404 for a conversation the customer closed.
+    server = createServer(async (incoming, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const token = String(incoming.headers.authorization ?? '').replace(/^Bearer /, '');
+      const verified = await jwtVerify(token, Buffer.from(SECRET_BASE64, 'base64')).catch(() => undefined);
+      if (incoming.url !== '/v1/message' || !verified) return void response.writeHead(401).end();
+      if (incoming.headers['source-id'] !== body.sourceId || incoming.headers['destination-id'] !== body.destinationId || incoming.headers.id !== body.id) {
+        return void response.writeHead(400).end('{"error":"headers do not match the body"}');
+      }
+      received.push({ headers: incoming.headers, jwtIssuer: verified.payload.iss, body });
+      if (closedConversations.has(body.destinationId)) return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const config = testConfig();
+    config.tenants[0]!.channels[1]!.connector = { kind: 'apple-msp', baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, mspId: 'msp-test', secret: SECRET_BASE64 };
+    gateway = await startTestGateway({ label: 'applemsp', config });
+  });
+  afterAll(async () => {
+    await gateway?.dispose();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  async function inviteApple(clientId: string) {
+    const body = jsonInvite({ parameters: { _umsChannel: 'apple-main', _umsBusinessId: APPLE_BUSINESS_ID, _umsClientId: clientId, StandardResponseId: 'apple_list_picker' } });
+    const response = await request(gateway.app!).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(body);
+    expect(response.status, response.text).toBe(200);
+    const sessionId = response.body.Request._umsChatSessionId as string;
+    return (predicate: (session: Record<string, any>) => boolean) =>
+      eventually(async () => {
+        const { body: session } = await request(gateway.app!).get(`/sessions/${sessionId}`).set('X-Api-Key', TENANT1_KEY);
+        return predicate(session) ? session : undefined;
+      }, 8_000);
+  }
+
+  it('sends the interactive list picker with a signed JWT and the routing headers', async () => {
+    const sent = await (await inviteApple('urn:mbid:AQAAY-open-1'))((session) => session.delivery === 'sent');
+    const message = received.find((entry) => entry.body.destinationId === 'urn:mbid:AQAAY-open-1')!;
+    expect(message.jwtIssuer).toBe('msp-test');
+    expect(message.headers['source-id']).toBe(APPLE_BUSINESS_ID);
+    expect(message.body).toMatchObject({ v: 1, type: 'interactive', interactiveData: { data: { listPicker: { sections: [{ title: 'Tomorrow' }] } } } });
+    expect(sent.providerMessageId).toBe(message.body.id);
+  });
+
+  it('a conversation the customer closed fails the invite at once as undeliverable', async () => {
+    closedConversations.add('urn:mbid:AQAAY-closed-1');
+    const failed = await (await inviteApple('urn:mbid:AQAAY-closed-1'))((session) => session.state === 'failed');
+    expect(failed).toMatchObject({ attempts: 1, error: { code: 'undeliverable' } });
+  });
+});
