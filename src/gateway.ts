@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
 import type { Connector } from './connectors/connector.js';
-import { AVAILABLE_CONNECTOR_KINDS, createConnector, isConnectorAvailable } from './connectors/index.js';
+import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
 import { startDeliveryWorker, type JobResult } from './delivery/delivery-worker.js';
@@ -103,16 +103,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 }
 
 /**
- * A configuration naming a connector or feature this build lacks must not start: invites would be
- * accepted and never delivered, or enriched silently without the data.
+ * A configuration naming a feature this build lacks must not start: invites would be enriched
+ * silently without the data.
  */
 function refuseFeaturesNotBuilt(config: GatewayConfig): void {
   const problems: string[] = [];
   config.tenants.forEach((tenant, t) =>
     tenant.channels.forEach((channel, c) => {
-      if (!isConnectorAvailable(channel.connector.kind)) {
-        problems.push(`tenants.${t}.channels.${c}.connector.kind: "${channel.connector.kind}" is not available in this build (available: ${AVAILABLE_CONNECTOR_KINDS.join(', ')})`);
-      }
       if (channel.enrichment) problems.push(`tenants.${t}.channels.${c}.enrichment: enrichment is not available in this build yet`);
     }),
   );
@@ -123,7 +120,7 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
   const reportStatus = (report: Parameters<typeof applyStatusReport>[1]) => applyStatusReport(store, report);
   const connectors = new Map<string, Connector>();
   for (const tenant of options.config.tenants) {
-    for (const channel of tenant.channels) connectors.set(`${tenant.id}/${channel.name}`, createConnector(channel.connector, reportStatus));
+    for (const channel of tenant.channels) connectors.set(`${tenant.id}/${channel.name}`, createConnector(channel.connector, reportStatus, options.logger));
   }
   const connection = createWorkerConnection(options.redisUrl);
   const rates = new Map(options.config.tenants.flatMap((tenant) => tenant.channels.map((channel) => [`${tenant.id}/${channel.name}`, channel.rateLimit.perSecond] as const)));

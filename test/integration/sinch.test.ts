@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
+import { jsonInvite } from '../support/invites.js';
+
+const TOKEN = 'sinch-oauth-token';
+
+describe('delivery through the Sinch Conversation API connector', () => {
+  const received: Array<Record<string, any>> = [];
+  const answers = new Map<string, Array<{ status: number; body: unknown }>>();
+  let server: Server;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    // Checks path, bearer token and the documented limits, and answers with Sinch's shapes.
+    server = createServer(async (incoming, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+      const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (incoming.url !== '/v1/projects/proj-1/messages:send') return json(404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
+      if (incoming.headers.authorization !== `Bearer ${TOKEN}`) return json(401, { error: { code: 401, message: 'Unauthorized', status: 'UNAUTHENTICATED' } });
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const tooLong =
+        Buffer.byteLength(JSON.stringify(body.conversation_metadata ?? {})) > 2_048 || String(body.message_metadata ?? '').length > 1_024 || String(body.correlation_id ?? '').length > 128;
+      if (body.app_id !== 'app-1' || tooLong) return json(400, { error: { code: 400, message: 'Invalid argument', status: 'INVALID_ARGUMENT' } });
+      received.push(body);
+      const identity = body.recipient.identified_by.channel_identities[0].identity;
+      const answer = answers.get(identity)?.shift();
+      if (answer) return json(answer.status, answer.body);
+      json(200, { message_id: `01SINCH${received.length}`, accepted_time: new Date().toISOString() });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const config = testConfig();
+    config.tenants[0]!.channels[0]!.connector = { kind: 'sinch', baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, projectId: 'proj-1', appId: 'app-1', token: TOKEN };
+    gateway = await startTestGateway({ label: 'sinch', config });
+  });
+  afterAll(async () => {
+    await gateway?.dispose();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  async function invite(clientId: string, userData: Record<string, unknown> = {}) {
+    const response = await request(gateway.app!).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(jsonInvite({ parameters: { _umsClientId: clientId }, userData }));
+    const sessionId = response.body.Request._umsChatSessionId as string;
+    return (predicate: (session: Record<string, any>) => boolean) =>
+      eventually(async () => {
+        const { body } = await request(gateway.app!).get(`/sessions/${sessionId}`).set('X-Api-Key', TENANT1_KEY);
+        return predicate(body) ? body : undefined;
+      }, 8_000);
+  }
+
+  it('sends the WhatsApp template as a Sinch channel template, with user data as conversation metadata', async () => {
+    const sent = await (await invite('+15551237001'))((session) => session.delivery === 'sent');
+    const body = received.find((entry) => entry.correlation_id === sent.sessionId)!;
+    expect(body).toMatchObject({
+      app_id: 'app-1',
+      recipient: { identified_by: { channel_identities: [{ channel: 'WHATSAPP', identity: '15551237001' }] } },
+      channel_priority_order: ['WHATSAPP'],
+      message: {
+        template_message: {
+          channel_template: {
+            WHATSAPP: { template_id: 'order_ready', language_code: 'en_US', parameters: { 'header[1]text': 'Ana', 'body[1]text': 'A-1042', 'body[2]text': 'Main St', 'button[0]text': 'A1042' } },
+          },
+        },
+      },
+      conversation_metadata: { GCTI_Chat_SubmitAsOutbound: 'true', LastCalledAgent_EmployeeID: 'ag7102', StoreName: 'Main St' },
+      message_metadata: sent.sessionId,
+    });
+    expect(sent.providerMessageId).toMatch(/^01SINCH/);
+  });
+
+  it('trims user data that is over 2,048 bytes instead of failing the send', async () => {
+    const sent = await (await invite('+15551237002', { Notes: 'n'.repeat(3_000) }))((session) => session.delivery === 'sent');
+    const body = received.find((entry) => entry.correlation_id === sent.sessionId)!;
+    expect(body.conversation_metadata).not.toHaveProperty('Notes');
+    expect(body.conversation_metadata).toHaveProperty('LastCalledAgent_EmployeeID', 'ag7102');
+  });
+
+  it('a 503 is retried and a 400 fails the invite', async () => {
+    answers.set('15551237003', [{ status: 503, body: { error: { code: 503, message: 'Unavailable', status: 'UNAVAILABLE' } } }]);
+    expect(await (await invite('+15551237003'))((session) => session.delivery === 'sent')).toMatchObject({ attempts: 2 });
+    answers.set('15551237004', [{ status: 400, body: { error: { code: 400, message: 'Invalid argument', status: 'INVALID_ARGUMENT' } } }]);
+    expect(await (await invite('+15551237004'))((session) => session.state === 'failed')).toMatchObject({ attempts: 1, error: { code: 'provider_error' } });
+  });
+});
