@@ -28,8 +28,19 @@ export function verifyHubSignature(header: string | undefined, rawBody: Buffer, 
   return sameHex(match[1]!.toLowerCase(), createHmac('sha256', appSecret).update(rawBody).digest('hex'));
 }
 
+/** Constant-time comparison of two signatures in the same encoding. */
 function sameHex(given: string, expected: string): boolean {
   const a = Buffer.from(given, 'utf8');
   const b = Buffer.from(expected, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Sinch callback signature: base64 HMAC-SHA256 of `<raw body>.<nonce>.<timestamp>` with the
+ * callback secret, in `x-sinch-webhook-signature` (nonce and timestamp in their own headers).
+ */
+export function verifySinchSignature(headers: { signature?: string; nonce?: string; timestamp?: string }, rawBody: Buffer, secret: string): boolean {
+  if (!headers.signature || !headers.nonce || !headers.timestamp) return false;
+  const expected = createHmac('sha256', secret).update(Buffer.concat([rawBody, Buffer.from(`.${headers.nonce}.${headers.timestamp}`)])).digest('base64');
+  return sameHex(headers.signature, expected);
 }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { StatusReport } from '../connectors/connector.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { classifyWhatsAppError } from './outcomes.js';
@@ -20,4 +21,23 @@ export async function applyStatusReport(store: SessionStore, report: StatusRepor
     const session = await store.get(report.sessionId);
     if (session) await store.suppressRecipient(session.tenant, session.channel, session.clientId);
   }
+}
+
+/**
+ * A provider's report about one of its messages (wamid, Sinch message id, MSP id): finds the
+ * session through the provider-message index, then applies the report. Reports for unknown
+ * messages are logged and dropped (the provider would otherwise retry them for days).
+ */
+export async function applyProviderReport(
+  store: SessionStore,
+  logger: Logger,
+  report: { providerMessageId: string; delivery: 'sent' | StatusReport['delivery']; providerCode?: number; message?: string },
+): Promise<void> {
+  const sessionId = await store.sessionIdOfProviderMessage(report.providerMessageId);
+  if (!sessionId) {
+    logger.info({ providerMessageId: report.providerMessageId }, 'delivery report for an unknown message');
+    return;
+  }
+  if (report.delivery === 'sent') await store.transition(sessionId, { delivery: 'sent' });
+  else await applyStatusReport(store, { sessionId, delivery: report.delivery, providerCode: report.providerCode, message: report.message });
 }

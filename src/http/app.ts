@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
 import { registerOpsRoutes, type OpsDependencies } from './ops-routes.js';
 import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessions-route.js';
+import { registerProviderWebhooks } from './provider-webhooks-route.js';
 import { registerWhatsAppWebhook, type WhatsAppWebhookDependencies } from './whatsapp-webhook-route.js';
 
 export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
@@ -15,6 +16,7 @@ export function createApp(deps: AppDependencies): Express {
   registerEspRoute(app, deps);
   registerSessionsRoutes(app, deps);
   registerWhatsAppWebhook(app, deps);
+  registerProviderWebhooks(app, deps);
   registerOpsRoutes(app, deps);
   app.use((_request, response) => {
     response.status(404).json({ error: 'not found' });

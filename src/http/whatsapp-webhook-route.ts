@@ -2,7 +2,8 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { verifyHubSignature } from '../connectors/signature.js';
-import { applyStatusReport } from '../delivery/status-reports.js';
+import { applyProviderReport } from '../delivery/status-reports.js';
+import { bodyOf, parseJson } from './raw-body.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
 export interface WhatsAppWebhookDependencies {
@@ -45,16 +46,14 @@ export function registerWhatsAppWebhook(app: Express, deps: WhatsAppWebhookDepen
   });
 
   app.post('/webhooks/whatsapp', express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const raw = bodyOf(request);
     const signature = request.get('x-hub-signature-256');
     if (!appSecrets.some((secret) => verifyHubSignature(signature, raw, secret))) {
       response.status(401).json({ error: 'bad or missing X-Hub-Signature-256' });
       return;
     }
-    let notification: WhatsAppNotification;
-    try {
-      notification = JSON.parse(raw.toString('utf8')) as WhatsAppNotification;
-    } catch {
+    const notification = parseJson(raw) as WhatsAppNotification | undefined;
+    if (!notification) {
       response.status(400).json({ error: 'the body is not JSON' });
       return;
     }
@@ -68,15 +67,6 @@ export function registerWhatsAppWebhook(app: Express, deps: WhatsAppWebhookDepen
 async function applyWhatsAppStatus(status: WhatsAppStatus, deps: WhatsAppWebhookDependencies): Promise<void> {
   const delivery = status.status && Object.hasOwn(DELIVERY_BY_STATUS, status.status) ? DELIVERY_BY_STATUS[status.status as keyof typeof DELIVERY_BY_STATUS] : undefined;
   if (!status.id || !delivery) return;
-  const sessionId = await deps.store.sessionIdOfProviderMessage(status.id);
-  if (!sessionId) {
-    deps.logger.info({ providerMessageId: status.id }, 'WhatsApp status for an unknown message');
-    return;
-  }
-  if (delivery === 'sent') {
-    await deps.store.transition(sessionId, { delivery: 'sent' });
-    return;
-  }
   const error = status.errors?.[0];
-  await applyStatusReport(deps.store, { sessionId, delivery, providerCode: error?.code, message: error?.message ?? error?.title });
+  await applyProviderReport(deps.store, deps.logger, { providerMessageId: status.id, delivery, providerCode: error?.code, message: error?.message ?? error?.title });
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { jwtVerify } from 'jose';
+import { signedHeaders } from '../../src/connectors/signature.js';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPLE_BUSINESS_ID, eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
@@ -72,5 +73,16 @@ describe('delivery through the Apple Messages for Business MSP connector', () =>
     closedConversations.add('urn:mbid:AQAAY-closed-1');
     const failed = await (await inviteApple('urn:mbid:AQAAY-closed-1'))((session) => session.state === 'failed');
     expect(failed).toMatchObject({ attempts: 1, error: { code: 'undeliverable' } });
+  });
+
+  it('signed reports on /webhooks/apple move delivery forward; a forged one is 401', async () => {
+    const sent = await (await inviteApple('urn:mbid:AQAAY-open-2'))((session) => session.delivery === 'sent');
+    const report = JSON.stringify({ id: sent.providerMessageId, status: 'read', destinationId: 'urn:mbid:AQAAY-open-2' });
+    const post = (secret: string) =>
+      request(gateway.app!).post('/webhooks/apple').set('Content-Type', 'application/json').set(signedHeaders(report, secret)).send(report);
+    expect((await post('forged')).status).toBe(401);
+    expect((await post(SECRET_BASE64)).status).toBe(200);
+    const { body } = await request(gateway.app!).get(`/sessions/${sent.sessionId}`).set('X-Api-Key', TENANT1_KEY);
+    expect(body.delivery).toBe('read');
   });
 });

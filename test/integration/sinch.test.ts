@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,16 @@ import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway
 import { jsonInvite } from '../support/invites.js';
 
 const TOKEN = 'sinch-oauth-token';
+const CALLBACK_SECRET = 'sinch-callback-secret';
+
+/** A delivery report as Sinch posts it, signed the way Sinch signs callbacks. */
+function signedReport(body: unknown, secret = CALLBACK_SECRET) {
+  const raw = JSON.stringify(body);
+  const nonce = 'nonce-1';
+  const timestamp = String(Math.floor(Date.now() / 1_000));
+  const signature = createHmac('sha256', secret).update(`${raw}.${nonce}.${timestamp}`).digest('base64');
+  return { raw, headers: { 'x-sinch-webhook-signature': signature, 'x-sinch-webhook-signature-nonce': nonce, 'x-sinch-webhook-signature-timestamp': timestamp } };
+}
 
 describe('delivery through the Sinch Conversation API connector', () => {
   const received: Array<Record<string, any>> = [];
@@ -33,7 +44,7 @@ describe('delivery through the Sinch Conversation API connector', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     const config = testConfig();
-    config.tenants[0]!.channels[0]!.connector = { kind: 'sinch', baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, projectId: 'proj-1', appId: 'app-1', token: TOKEN };
+    config.tenants[0]!.channels[0]!.connector = { kind: 'sinch', baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, projectId: 'proj-1', appId: 'app-1', token: TOKEN, callbackSecret: CALLBACK_SECRET };
     gateway = await startTestGateway({ label: 'sinch', config });
   });
   afterAll(async () => {
@@ -83,5 +94,18 @@ describe('delivery through the Sinch Conversation API connector', () => {
     expect(await (await invite('+15551237003'))((session) => session.delivery === 'sent')).toMatchObject({ attempts: 2 });
     answers.set('15551237004', [{ status: 400, body: { error: { code: 400, message: 'Invalid argument', status: 'INVALID_ARGUMENT' } } }]);
     expect(await (await invite('+15551237004'))((session) => session.state === 'failed')).toMatchObject({ attempts: 1, error: { code: 'provider_error' } });
+  });
+
+  it('signed delivery reports move delivery forward; a bad signature is 401 and changes nothing', async () => {
+    const sent = await (await invite('+15551237005'))((session) => session.delivery === 'sent');
+    const report = (status: string) => ({ app_id: 'app-1', message_delivery_report: { message_id: sent.providerMessageId, status, channel_identity: { channel: 'WHATSAPP', identity: '15551237005' } } });
+    const post = (signed: ReturnType<typeof signedReport>) => request(gateway.app!).post('/webhooks/sinch').set('Content-Type', 'application/json').set(signed.headers).send(signed.raw);
+
+    expect((await post(signedReport(report('READ'), 'wrong-secret'))).status).toBe(401);
+    expect((await request(gateway.app!).get(`/sessions/${sent.sessionId}`).set('X-Api-Key', TENANT1_KEY)).body.delivery).toBe('sent');
+    expect((await post(signedReport(report('DELIVERED')))).status).toBe(200);
+    expect((await post(signedReport(report('READ')))).status).toBe(200);
+    expect((await post(signedReport(report('DELIVERED')))).status).toBe(200);
+    expect((await request(gateway.app!).get(`/sessions/${sent.sessionId}`).set('X-Api-Key', TENANT1_KEY)).body.delivery).toBe('read');
   });
 });
