@@ -56,18 +56,6 @@ describe('delivery through the WhatsApp Cloud API connector', () => {
     expect(sent).toMatchObject({ state: 'open', providerMessageId: send!.wamid, attempts: 1 });
   });
 
-  it.each([
-    ['+15551234002', 131026, 'undeliverable'],
-    ['+15551234003', 132001, 'template_rejected'],
-    ['+15551234004', 131049, 'ecosystem_protection'],
-  ])('a permanent WhatsApp error fails the session at once (%s: %i -> %s)', async (to, code, outcome) => {
-    fake.program(to, { kind: 'error', httpStatus: 400, code });
-    const sessionId = await invite(to);
-    const failed = await sessionWhen(sessionId, (session) => session.state === 'failed');
-    expect(failed).toMatchObject({ delivery: 'failed', attempts: 1, error: { code: outcome, providerCode: code } });
-    expect(fake.sendsTo(to)).toHaveLength(1);
-  });
-
   it("a throughput limit is retried after the provider's Retry-After, then sent", async () => {
     fake.program('+15551234005', { kind: 'error', httpStatus: 429, code: 130429, retryAfterSeconds: 1 });
     const sessionId = await invite('+15551234005');
@@ -87,6 +75,40 @@ describe('delivery through the WhatsApp Cloud API connector', () => {
     fake.program('+15551234007', ...Array.from({ length: 3 }, () => ({ kind: 'error' as const, httpStatus: 500, code: 131000 })));
     const sessionId = await invite('+15551234007');
     expect(await sessionWhen(sessionId, (session) => session.state === 'failed')).toMatchObject({ attempts: 3, error: { code: 'transient', providerCode: 131000 } });
+  });
+
+  // Every row of the outcome table (domain.md 1.4), driven by the fake's answer.
+  const RETRIED: Array<[number, string]> = [
+    [4, 'rate_limited'],
+    [80007, 'rate_limited'],
+    [130429, 'rate_limited'],
+    [131056, 'pair_rate_limited'],
+    [131057, 'transient'],
+    [131000, 'transient'],
+  ];
+  const PERMANENT: Array<[number, string]> = [
+    [131026, 'undeliverable'],
+    [131047, 'outside_window'],
+    [131049, 'ecosystem_protection'],
+    [131050, 'marketing_opt_out'],
+    ...[132000, 132001, 132005, 132007, 132012, 132015, 132016, 132018, 100, 131008, 131009].map((code) => [code, 'template_rejected'] as [number, string]),
+    [190, 'token_expired'],
+    ...[131031, 131042, 131048, 368].map((code) => [code, 'account_blocked'] as [number, string]),
+  ];
+
+  it.each(RETRIED)('WhatsApp error %i (%s) is retried, and the next attempt is sent', async (code) => {
+    const to = `+1555124${String(code).padStart(6, '0').slice(-4)}`;
+    fake.program(to, { kind: 'error', httpStatus: 400, code });
+    const sessionId = await invite(to);
+    expect(await sessionWhen(sessionId, (session) => session.delivery === 'sent')).toMatchObject({ attempts: 2, error: null });
+  });
+
+  it.each(PERMANENT)('WhatsApp error %i fails the invite at once as %s', async (code, outcome) => {
+    const to = `+1555125${String(code).padStart(6, '0').slice(-4)}${code < 1000 ? '9' : ''}`;
+    fake.program(to, { kind: 'error', httpStatus: 400, code });
+    const sessionId = await invite(to);
+    expect(await sessionWhen(sessionId, (session) => session.state === 'failed')).toMatchObject({ delivery: 'failed', attempts: 1, error: { code: outcome, providerCode: code } });
+    expect(fake.sendsTo(to)).toHaveLength(1);
   });
 
   it('answers the webhook verification handshake only with the configured verify token', async () => {
