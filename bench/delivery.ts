@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { deleteKeysUnder } from './redis-cleanup.js';
 import { pino } from 'pino';
 import { parseConfig } from '../src/config/load.js';
 import { createGateway } from '../src/gateway.js';
@@ -144,17 +145,6 @@ async function timeUntilDrained(prefix: string, startWorker: () => Promise<Child
   }
 }
 
-async function clean(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5_000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
-
 const provider = await startProcess(new URL('./servers/fake-provider.ts', import.meta.url).pathname, {}, (line) => line.startsWith('{'));
 const providerUrl = `http://127.0.0.1:${(JSON.parse(provider.line) as { port: number }).port}`;
 const configDir = mkdtempSync(join(tmpdir(), 'ig-bench-'));
@@ -175,7 +165,7 @@ try {
         )
       ).child,
     );
-    await clean(gatewayPrefix);
+    await deleteKeysUnder(redisUrl, gatewayPrefix);
 
     const barePrefix = `igbench:delivery:${runId}:bare${concurrency}`;
     await fillBare(barePrefix);
@@ -188,7 +178,7 @@ try {
         )
       ).child,
     );
-    await clean(barePrefix);
+    await deleteKeysUnder(redisUrl, barePrefix);
 
     const gatewayRate = jobs / gatewaySeconds;
     const bareRate = jobs / bareSeconds;

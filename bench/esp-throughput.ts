@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
+import { deleteKeysUnder } from './redis-cleanup.js';
 
 const { values } = parseArgs({
   options: {
@@ -90,19 +90,8 @@ async function measure(label: string, script: string): Promise<Figures> {
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
-    await clean(prefix);
+    await deleteKeysUnder(redisUrl, prefix);
   }
-}
-
-async function clean(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5_000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
 }
 
 function best(figures: Figures[]): Figures {

@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
 import { jwtVerify } from 'jose';
 import { signedHeaders } from '../../src/connectors/signature.js';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPLE_BUSINESS_ID, eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback.js';
 
 const SECRET_BASE64 = Buffer.from('msp-shared-secret-of-32-bytes!!!').toString('base64');
 
@@ -17,16 +17,14 @@ interface Received {
 describe('delivery through the Apple Messages for Business MSP connector', () => {
   const received: Received[] = [];
   const closedConversations = new Set<string>();
-  let server: Server;
+  let server: LoopbackServer;
   let gateway: TestGateway;
 
   beforeAll(async () => {
     // The MSP: checks the JWT with the shared secret, the routing headers against the body, and
     // answers 404 for a conversation the customer closed.
-    server = createServer(async (incoming, response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of incoming) chunks.push(chunk as Buffer);
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    server = await startLoopbackServer(async (incoming, raw, response) => {
+      const body = JSON.parse(raw.toString('utf8'));
       const token = String(incoming.headers.authorization ?? '').replace(/^Bearer /, '');
       const verified = await jwtVerify(token, Buffer.from(SECRET_BASE64, 'base64')).catch(() => undefined);
       if (incoming.url !== '/v1/message' || !verified) return void response.writeHead(401).end();
@@ -37,15 +35,13 @@ describe('delivery through the Apple Messages for Business MSP connector', () =>
       if (closedConversations.has(body.destinationId)) return void response.writeHead(404).end();
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
     const config = testConfig();
-    config.tenants[0]!.channels[1]!.connector = { kind: 'apple-msp', baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, mspId: 'msp-test', secret: SECRET_BASE64 };
+    config.tenants[0]!.channels[1]!.connector = { kind: 'apple-msp', baseUrl: server.url, mspId: 'msp-test', secret: SECRET_BASE64 };
     gateway = await startTestGateway({ label: 'applemsp', config });
   });
   afterAll(async () => {
     await gateway?.dispose();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
   });
 
   async function inviteApple(clientId: string) {

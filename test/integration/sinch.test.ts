@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback.js';
 
 const TOKEN = 'sinch-oauth-token';
 const CALLBACK_SECRET = 'sinch-callback-secret';
@@ -20,18 +20,16 @@ function signedReport(body: unknown, secret = CALLBACK_SECRET) {
 describe('delivery through the Sinch Conversation API connector', () => {
   const received: Array<Record<string, any>> = [];
   const answers = new Map<string, Array<{ status: number; body: unknown }>>();
-  let server: Server;
+  let server: LoopbackServer;
   let gateway: TestGateway;
 
   beforeAll(async () => {
     // Checks path, bearer token and the documented limits, and answers with Sinch's shapes.
-    server = createServer(async (incoming, response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    server = await startLoopbackServer(async (incoming, raw, response) => {
       const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (incoming.url !== '/v1/projects/proj-1/messages:send') return json(404, { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } });
       if (incoming.headers.authorization !== `Bearer ${TOKEN}`) return json(401, { error: { code: 401, message: 'Unauthorized', status: 'UNAUTHENTICATED' } });
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const body = JSON.parse(raw.toString('utf8'));
       const tooLong =
         Buffer.byteLength(JSON.stringify(body.conversation_metadata ?? {})) > 2_048 || String(body.message_metadata ?? '').length > 1_024 || String(body.correlation_id ?? '').length > 128;
       if (body.app_id !== 'app-1' || tooLong) return json(400, { error: { code: 400, message: 'Invalid argument', status: 'INVALID_ARGUMENT' } });
@@ -41,15 +39,13 @@ describe('delivery through the Sinch Conversation API connector', () => {
       if (answer) return json(answer.status, answer.body);
       json(200, { message_id: `01SINCH${received.length}`, accepted_time: new Date().toISOString() });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
     const config = testConfig();
-    config.tenants[0]!.channels[0]!.connector = { kind: 'sinch', baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, projectId: 'proj-1', appId: 'app-1', token: TOKEN, callbackSecret: CALLBACK_SECRET };
+    config.tenants[0]!.channels[0]!.connector = { kind: 'sinch', baseUrl: server.url, projectId: 'proj-1', appId: 'app-1', token: TOKEN, callbackSecret: CALLBACK_SECRET };
     gateway = await startTestGateway({ label: 'sinch', config });
   });
   afterAll(async () => {
     await gateway?.dispose();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
   });
 
   async function invite(clientId: string, userData: Record<string, unknown> = {}) {

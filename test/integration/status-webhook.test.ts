@@ -1,28 +1,26 @@
-import { createServer, type Server } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyInviteSignature } from '../../src/connectors/signature.js';
 import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback.js';
 
 const SECRET = 'crm-hook-secret';
 
 describe("status changes POSTed to the tenant's statusWebhook", () => {
   const events: Array<{ verified: boolean; eventIdHeader?: string; body: Record<string, any> }> = [];
   let failNext = 1;
-  let server: Server;
+  let server: LoopbackServer;
   let gateway: TestGateway;
 
   beforeAll(async () => {
     // The CRM: checks the signature, and fails the first POST to show it is retried.
-    server = createServer(async (incoming, response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    server = await startLoopbackServer(async (incoming, raw, response) => {
       if (failNext-- > 0) {
         response.writeHead(500).end();
         return;
       }
-      const text = Buffer.concat(chunks).toString('utf8');
+      const text = raw.toString('utf8');
       events.push({
         verified: verifyInviteSignature(incoming.headers['x-invite-signature'] as string, text, SECRET),
         eventIdHeader: incoming.headers['x-invite-event-id'] as string,
@@ -30,15 +28,13 @@ describe("status changes POSTed to the tenant's statusWebhook", () => {
       });
       response.writeHead(204).end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
     const config = testConfig();
-    config.tenants[0]!.statusWebhook = { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hooks/invites`, secret: SECRET };
+    config.tenants[0]!.statusWebhook = { url: `${server.url}/hooks/invites`, secret: SECRET };
     gateway = await startTestGateway({ label: 'statushook', config });
   });
   afterAll(async () => {
     await gateway?.dispose();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
   });
 
   it('every change of state and delivery reaches the CRM, signed, retried after a failure', async () => {

@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyInviteSignature } from '../../src/connectors/signature.js';
 import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback.js';
 
 const SECRET = 'contact-center-sender-secret';
 
@@ -17,15 +17,13 @@ interface Received {
 describe('delivery through the signed webhook connector', () => {
   const received: Received[] = [];
   const answers: Array<{ status: number; retryAfter?: string }> = [];
-  let server: Server;
+  let server: LoopbackServer;
   let gateway: TestGateway;
 
   beforeAll(async () => {
     // The contact center's own sender: it checks the signature the way a receiver should.
-    server = createServer(async (incoming, response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of incoming) chunks.push(chunk as Buffer);
-      const text = Buffer.concat(chunks).toString('utf8');
+    server = await startLoopbackServer(async (incoming, raw, response) => {
+      const text = raw.toString('utf8');
       received.push({
         at: Date.now(),
         verified: verifyInviteSignature(incoming.headers['x-invite-signature'] as string | undefined, text, SECRET),
@@ -37,9 +35,7 @@ describe('delivery through the signed webhook connector', () => {
       if (answer.retryAfter) headers['retry-after'] = answer.retryAfter;
       response.writeHead(answer.status, headers).end(JSON.stringify(answer.status < 300 ? { id: `cc-${received.length}` } : { error: 'busy' }));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/send`;
+    const url = `${server.url}/send`;
     // maxDelayMs above the Retry-After used below: the delay is capped by it.
     const config = testConfig({ retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 2_000 } });
     config.tenants[0]!.channels[0]!.connector = { kind: 'webhook', url, secret: SECRET };
@@ -47,7 +43,7 @@ describe('delivery through the signed webhook connector', () => {
   });
   afterAll(async () => {
     await gateway?.dispose();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
   });
 
   async function inviteAndWait(clientId: string, predicate: (session: Record<string, any>) => boolean) {
