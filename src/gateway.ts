@@ -58,7 +58,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = new RedisKeys(options.redisPrefix);
   const redis = createRequestConnection(options.redisUrl, config.limits.redisCommandTimeoutMs);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  await connectAndPing(redis);
+  await connectAndPing(redis, 30_000, (error) => logger.warn({ err: error.message }, 'waiting for Redis'));
   const statusQueue = createStatusQueue(redis, keys);
   const store = new SessionStore(redis, keys, config.limits.sessionTtlSeconds, statusWebhookListener(statusQueue, config, logger));
   const queue = createDeliveryQueue(redis, keys);

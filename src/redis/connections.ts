@@ -32,8 +32,21 @@ function reconnectDelay(times: number): number {
   return Math.min(50 * 2 ** Math.min(times, 6), 2_000);
 }
 
-/** Connects and waits until the server answers PING. */
-export async function connectAndPing(redis: Redis): Promise<void> {
-  if (redis.status === 'wait') await redis.connect();
-  await redis.ping();
+/**
+ * Connects and waits until the server answers PING, retrying for up to `timeoutMs`, so a gateway
+ * started alongside its Redis (compose, Kubernetes) waits for it instead of failing at once.
+ */
+export async function connectAndPing(redis: Redis, timeoutMs = 30_000, onRetry?: (error: Error) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (redis.status === 'wait') await redis.connect();
+      await redis.ping();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`Redis did not answer within ${timeoutMs / 1_000} s: ${(error as Error).message}`);
+      onRetry?.(error as Error);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
