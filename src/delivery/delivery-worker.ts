@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Connector } from '../connectors/connector.js';
+import type { Connector, SendAccepted } from '../connectors/connector.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { Session, SessionError } from '../sessions/session.js';
 import type { Placement, SessionStore } from '../sessions/session-store.js';
@@ -54,19 +54,21 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
     throw new UnrecoverableError(`channel ${session.channel} is no longer configured`);
   }
 
+  let accepted: SendAccepted;
   try {
-    const accepted = await connector.send(job.data.rendered, session);
-    await deps.store.transition(sessionId, {
-      state: session.terminate ? 'terminated' : 'open',
-      delivery: 'sent',
-      set: { providerMessageId: accepted.providerMessageId, error: null },
-      indexProviderMessage: true,
-      placement: session.terminate ? undefined : placementOf(session, deps.chatQueueMaxLen),
-    });
-    return 'sent';
+    accepted = await connector.send(job.data.rendered, session);
   } catch (error) {
-    throw await handleSendError(error, job, attempt, deps);
+    throw await handleSendError(error, job, session, attempt, deps);
   }
+  // A Redis failure here is not the provider's: the job is retried as it is (at least once).
+  await deps.store.transition(sessionId, {
+    state: session.terminate ? 'terminated' : 'open',
+    delivery: 'sent',
+    set: { providerMessageId: accepted.providerMessageId, error: null },
+    indexProviderMessage: true,
+    placement: session.terminate ? undefined : placementOf(session, deps.chatQueueMaxLen),
+  });
+  return 'sent';
 }
 
 /** An invite without a standard response: the session opens in its chat queue, nothing is sent. */
@@ -95,8 +97,8 @@ async function waitForSlot(slot: SlotDecision, job: Job<DeliveryJobData>, token?
 }
 
 /** Decides between retry and final failure; returns the error the job should throw. */
-async function handleSendError(error: unknown, job: Job<DeliveryJobData>, attempt: number, deps: DeliveryDependencies): Promise<Error> {
-  const { sessionId } = job.data;
+async function handleSendError(error: unknown, job: Job<DeliveryJobData>, session: Session, attempt: number, deps: DeliveryDependencies): Promise<Error> {
+  const { sessionId } = session;
   const failure =
     error instanceof DeliveryFailure
       ? error
@@ -104,10 +106,7 @@ async function handleSendError(error: unknown, job: Job<DeliveryJobData>, attemp
   const lastAttempt = attempt >= (job.opts.attempts ?? 1);
   deps.logger.warn({ sessionId, outcome: failure.outcome, providerCode: failure.providerCode, attempt, retrying: failure.retryable && !lastAttempt }, 'send failed');
   if (failure.retryable && !lastAttempt) return failure;
-  if (failure.outcome === 'marketing_opt_out') {
-    const session = await deps.store.get(sessionId);
-    if (session) await deps.store.suppressRecipient(session.tenant, session.channel, session.clientId);
-  }
+  if (failure.outcome === 'marketing_opt_out') await deps.store.suppressRecipient(session.tenant, session.channel, session.clientId);
   await markFailed(deps, sessionId, { code: failure.outcome, providerCode: failure.providerCode, message: failure.message });
   return new UnrecoverableError(failure.message);
 }
