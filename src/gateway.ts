@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
 import type { Connector } from './connectors/connector.js';
+import { credentialsFingerprint } from './config/credentials.js';
 import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
@@ -123,6 +124,7 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
     for (const channel of tenant.channels) connectors.set(`${tenant.id}/${channel.name}`, createConnector(channel.connector, reportStatus, options.logger));
   }
   const connection = createWorkerConnection(options.redisUrl);
+  const fingerprints = new Map(options.config.tenants.flatMap((tenant) => tenant.channels.map((channel) => [`${tenant.id}/${channel.name}`, credentialsFingerprint(channel.connector)] as const)));
   const rates = new Map(options.config.tenants.flatMap((tenant) => tenant.channels.map((channel) => [`${tenant.id}/${channel.name}`, channel.rateLimit.perSecond] as const)));
   const worker = startDeliveryWorker(
     {
@@ -130,6 +132,7 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
       pacer: new SendPacer(connection, keys),
       ratePerSecond: (tenant, channel) => rates.get(`${tenant}/${channel}`) ?? 80,
       connectorFor: (tenant, channel) => connectors.get(`${tenant}/${channel}`),
+      credentialsOf: (tenant, channel) => fingerprints.get(`${tenant}/${channel}`) ?? '',
       retry: options.config.retry,
       chatQueueMaxLen: options.config.limits.chatQueueMaxLen,
       logger: options.logger,

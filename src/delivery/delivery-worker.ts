@@ -18,6 +18,8 @@ export interface DeliveryDependencies {
   ratePerSecond(tenant: number, channel: string): number;
   /** The connector of a tenant's channel. */
   connectorFor(tenant: number, channel: string): Connector | undefined;
+  /** Fingerprint of a channel's connector credentials (config/credentials.ts). */
+  credentialsOf(tenant: number, channel: string): string;
   retry: RetrySettings;
   chatQueueMaxLen: number;
   logger: Logger;
@@ -37,15 +39,17 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
   // Three independent reads/writes in one round trip: the session, its move to `sending` (which
   // the transition script refuses unless it is queued or sending; leaving `queued` frees its
   // backlog place), and the business number's next send slot.
-  const [session, sending, slot] = await Promise.all([
+  const [session, sending, slot, hold] = await Promise.all([
     deps.store.get(sessionId, { withHistory: false }),
     deps.store.transition(sessionId, { state: 'sending', set: { attempts: attempt }, backlogTenant: tenant }),
     deps.pacer.reserve(tenant, channel, businessId, deps.ratePerSecond(tenant, channel)),
+    deps.store.channelHold(tenant, channel, deps.credentialsOf(tenant, channel)),
   ]);
   // Expired, deleted before the job was dropped, or never created (the door refused the invite
   // after the job was already written): nothing to send.
   if (!session || !sending.found) return 'gone';
   if (!sending.stateApplied) return 'skipped';
+  if (hold) return postpone(job, holdRecheckMs(deps), token);
   await waitForSlot(slot, job, token);
 
   const connector = deps.connectorFor(tenant, session.channel);
@@ -58,7 +62,7 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
   try {
     accepted = await connector.send(job.data.rendered, session);
   } catch (error) {
-    throw await handleSendError(error, job, session, attempt, deps);
+    throw await handleSendError(error, job, session, attempt, deps, token);
   }
   // A Redis failure here is not the provider's: the job is retried as it is (at least once).
   await deps.store.transition(sessionId, {
@@ -83,6 +87,24 @@ async function openWithoutMessage(job: Job<DeliveryJobData>, deps: DeliveryDepen
   return opened.stateApplied ? 'opened' : 'skipped';
 }
 
+/** Stops the channel (refused at the door, sends held) and raises the alarm in the log. */
+async function stopChannel(session: Session, failure: DeliveryFailure, deps: DeliveryDependencies): Promise<void> {
+  const reason = `${failure.outcome}, provider error ${failure.providerCode ?? 'none'}`;
+  await deps.store.holdChannel(session.tenant, session.channel, deps.credentialsOf(session.tenant, session.channel), reason);
+  deps.logger.error({ alert: 'channel_stopped', tenant: session.tenant, channel: session.channel, outcome: failure.outcome, providerCode: failure.providerCode }, `ALERT: channel ${session.channel} stopped (${reason}); change its credentials or POST /channels/${session.channel}/resume`);
+}
+
+/** How long a held channel's jobs wait before they look again. */
+function holdRecheckMs(deps: DeliveryDependencies): number {
+  return Math.min(60_000, deps.retry.maxDelayMs);
+}
+
+/** Puts the job back as delayed (not an attempt) and ends this run of it. */
+async function postpone(job: Job<DeliveryJobData>, delayMs: number, token?: string): Promise<never> {
+  await job.moveToDelayed(Date.now() + delayMs, token);
+  throw new DelayedError();
+}
+
 /**
  * A short wait for the business number's slot is slept; a long one hands the job back as delayed
  * (not an attempt), so this worker slot serves other numbers meanwhile.
@@ -92,12 +114,11 @@ async function waitForSlot(slot: SlotDecision, job: Job<DeliveryJobData>, token?
     if (slot.waitMs > 0) await sleep(slot.waitMs);
     return;
   }
-  await job.moveToDelayed(Date.now() + slot.retryInMs, token);
-  throw new DelayedError();
+  await postpone(job, slot.retryInMs, token);
 }
 
 /** Decides between retry and final failure; returns the error the job should throw. */
-async function handleSendError(error: unknown, job: Job<DeliveryJobData>, session: Session, attempt: number, deps: DeliveryDependencies): Promise<Error> {
+async function handleSendError(error: unknown, job: Job<DeliveryJobData>, session: Session, attempt: number, deps: DeliveryDependencies, token?: string): Promise<Error> {
   const { sessionId } = session;
   const failure =
     error instanceof DeliveryFailure
@@ -105,6 +126,9 @@ async function handleSendError(error: unknown, job: Job<DeliveryJobData>, sessio
       : new DeliveryFailure('transient', true, error instanceof Error ? error.message : String(error));
   const lastAttempt = attempt >= (job.opts.attempts ?? 1);
   deps.logger.warn({ sessionId, outcome: failure.outcome, providerCode: failure.providerCode, attempt, retrying: failure.retryable && !lastAttempt }, 'send failed');
+  if (failure.outcome === 'token_expired' || failure.outcome === 'account_blocked') await stopChannel(session, failure, deps);
+  // An expired token is the channel's problem, not the invite's: it waits for new credentials.
+  if (failure.outcome === 'token_expired') return postpone(job, holdRecheckMs(deps), token).catch((delayed: Error) => delayed);
   if (failure.retryable && !lastAttempt) return failure;
   if (failure.outcome === 'marketing_opt_out') await deps.store.suppressRecipient(session.tenant, session.channel, session.clientId);
   await markFailed(deps, sessionId, { code: failure.outcome, providerCode: failure.providerCode, message: failure.message });

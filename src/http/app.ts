@@ -1,5 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { registerChannelsRoutes } from './channels-route.js';
 import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
 import { registerOpsRoutes, type OpsDependencies } from './ops-routes.js';
 import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessions-route.js';
@@ -15,6 +16,7 @@ export function createApp(deps: AppDependencies): Express {
   // Routes sit on the app itself, POST /esp first: nested routers cost every invite a few µs.
   registerEspRoute(app, deps);
   registerSessionsRoutes(app, deps);
+  registerChannelsRoutes(app, deps);
   registerWhatsAppWebhook(app, deps);
   registerProviderWebhooks(app, deps);
   registerOpsRoutes(app, deps);

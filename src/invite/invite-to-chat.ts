@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { GatewayConfig, TenantConfig } from '../config/schema.js';
 import { deliveryJobOptions, type DeliveryJobData } from '../delivery/delivery-queue.js';
+import { credentialsFingerprint } from '../config/credentials.js';
 import { fault } from '../esp/faults.js';
 import { getEntry, isKvList, scalarToString } from '../esp/kvlist.js';
 import type { EspRequest } from '../esp/model.js';
@@ -94,7 +95,11 @@ export class InviteToChat {
    */
   private async store(session: NewSession, command: InviteCommand, rendered: RenderedMessage | null, idempotency?: IdempotencyClaim): Promise<InviteResult> {
     const { config, store, queue } = this.deps;
-    const limits = { backlogLimit: config.limits.queueLimitPerTenant, perRecipient: command.channel.perRecipient };
+    const limits = {
+      backlogLimit: config.limits.queueLimitPerTenant,
+      perRecipient: command.channel.perRecipient,
+      credentialsFingerprint: credentialsFingerprint(command.channel.connector),
+    };
     const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, businessId: session.businessId, rendered };
     const [created, added] = await Promise.allSettled([
       store.create(session, limits, idempotency),
@@ -118,6 +123,8 @@ export class InviteToChat {
         return { kind: 'replayed', sessionId: outcome.sessionId };
       case 'suppressed':
         throw fault('policyRefused', `the recipient stopped marketing messages on channel ${session.channel}: invites to them are refused`);
+      case 'channelHeld':
+        throw fault('policyRefused', `channel ${session.channel} is stopped (${outcome.reason}) until its credentials change or it is resumed`);
       case 'recipientLimited':
         throw fault('policyRefused', `the recipient already got ${command.channel.perRecipient?.max} invite(s) on channel ${session.channel} within ${command.channel.perRecipient?.windowSeconds} s (perRecipient)`);
       case 'conflict':

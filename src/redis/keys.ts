@@ -48,6 +48,11 @@ export class RedisKeys {
     return `${this.prefix}:pace:${tenant}:${channel}:${businessId}`;
   }
 
+  /** Set when a channel is stopped (expired token, blocked account): `<credentials fingerprint>|<reason>`. */
+  channelHold(tenant: number, channel: string): string {
+    return `${this.prefix}:channelhold:${tenant}:${channel}`;
+  }
+
   /** BullMQ's own prefix: its keys live under ours. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;

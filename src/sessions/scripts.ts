@@ -10,10 +10,11 @@
  * recognised before it could count against the cap, and two concurrent invites cannot both slip
  * under it.
  * KEYS: session hash, history list, tenant backlog counter, idempotency key (or ''),
- *       recipient counter (or '' for no cap), recipient suppression flag
+ *       recipient counter (or '' for no cap), recipient suppression flag, channel hold
  * ARGV: ttlSeconds, backlogLimit, historyEntryJson, requestHash, idemTtlSeconds, sessionId,
- *       recipientMax, recipientWindowSeconds, fieldsJson (one JSON object: fewer arguments to encode)
- * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'suppressed', ''}
+ *       recipientMax, recipientWindowSeconds, fieldsJson (one JSON object: fewer arguments to encode),
+ *       credentialsFingerprint (a hold set under other credentials no longer applies)
+ * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'held', reason} | {'suppressed', ''}
  *       | {'limited', ''} | {'full', ''} | {'exists', ''}
  */
 export const CREATE_SESSION = `
@@ -26,6 +27,8 @@ if KEYS[4] ~= '' then
     if hash == ARGV[4] then return {'replayed', id} end
   end
 end
+local hold = redis.call('GET', KEYS[7])
+if hold and string.sub(hold, 1, 64) == ARGV[10] then return {'held', string.sub(hold, 66)} end
 if redis.call('EXISTS', KEYS[6]) == 1 then return {'suppressed', ''} end
 if KEYS[5] ~= '' and tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[7]) then
   return {'limited', ''}

@@ -28,6 +28,7 @@ export type CreateOutcome =
   | { kind: 'replayed'; sessionId: string }
   | { kind: 'conflict'; sessionId: string }
   | { kind: 'suppressed' }
+  | { kind: 'channelHeld'; reason: string }
   | { kind: 'recipientLimited' }
   | { kind: 'backlogFull' };
 
@@ -37,6 +38,8 @@ export interface CreateLimits {
   backlogLimit: number;
   /** The channel's `perRecipient` cap; absent: no cap. */
   perRecipient?: { max: number; windowSeconds: number };
+  /** Fingerprint of the channel's connector credentials: a hold set under them refuses the invite. */
+  credentialsFingerprint?: string;
 }
 
 /** Where a session is placed when it opens: a chat-queue stream entry. */
@@ -130,6 +133,7 @@ export class SessionStore {
       idempotency ? this.keys.idempotency(session.tenant, idempotency.keyHash) : '',
       limits.perRecipient ? this.keys.recipientCount(session.tenant, session.channel, recipient) : '',
       this.keys.recipientSuppressed(session.tenant, session.channel, recipient),
+      this.keys.channelHold(session.tenant, session.channel),
       this.ttlSeconds,
       limits.backlogLimit,
       JSON.stringify({ event: 'state:queued', at: session.createdAt }),
@@ -139,6 +143,7 @@ export class SessionStore {
       limits.perRecipient?.max ?? 0,
       limits.perRecipient?.windowSeconds ?? 0,
       JSON.stringify(fields),
+      limits.credentialsFingerprint ?? '',
     );
     switch (kind) {
       case 'created':
@@ -147,6 +152,8 @@ export class SessionStore {
         return { kind, sessionId };
       case 'suppressed':
         return { kind: 'suppressed' };
+      case 'held':
+        return { kind: 'channelHeld', reason: sessionId };
       case 'limited':
         return { kind: 'recipientLimited' };
       case 'full':
@@ -169,6 +176,27 @@ export class SessionStore {
 
   async sessionIdOfProviderMessage(providerMessageId: string): Promise<string | undefined> {
     return (await this.redis.get(this.keys.providerMessage(providerMessageId))) ?? undefined;
+  }
+
+  /**
+   * Stops a channel after an expired token or a blocked account: invites are refused at the door
+   * and sends wait, until the channel runs with other credentials or is resumed.
+   */
+  async holdChannel(tenant: number, channel: string, credentialsFingerprint: string, reason: string): Promise<void> {
+    await this.redis.set(this.keys.channelHold(tenant, channel), `${credentialsFingerprint}|${reason}`);
+  }
+
+  /** The hold's reason when the channel is held under these credentials; a stale hold is cleared. */
+  async channelHold(tenant: number, channel: string, credentialsFingerprint: string): Promise<string | undefined> {
+    const hold = await this.redis.get(this.keys.channelHold(tenant, channel));
+    if (!hold) return undefined;
+    if (hold.startsWith(`${credentialsFingerprint}|`)) return hold.slice(credentialsFingerprint.length + 1);
+    await this.redis.del(this.keys.channelHold(tenant, channel));
+    return undefined;
+  }
+
+  async resumeChannel(tenant: number, channel: string): Promise<boolean> {
+    return (await this.redis.del(this.keys.channelHold(tenant, channel))) === 1;
   }
 
   /** The recipient stopped marketing messages on this channel: refuse later invites to them. */
@@ -222,7 +250,7 @@ export class SessionStore {
 function defineScripts(redis: Redis): void {
   const scripted = redis as unknown as Partial<ScriptedRedis>;
   if (typeof scripted.igTransition === 'function') return;
-  redis.defineCommand('igCreateSession', { numberOfKeys: 6, lua: CREATE_SESSION });
+  redis.defineCommand('igCreateSession', { numberOfKeys: 7, lua: CREATE_SESSION });
   redis.defineCommand('igRemoveUnqueuedSession', { numberOfKeys: 4, lua: REMOVE_UNQUEUED_SESSION });
   redis.defineCommand('igTransition', { numberOfKeys: 5, lua: TRANSITION });
 }

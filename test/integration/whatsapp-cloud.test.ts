@@ -92,9 +92,10 @@ describe('delivery through the WhatsApp Cloud API connector', () => {
     [131049, 'ecosystem_protection'],
     [131050, 'marketing_opt_out'],
     ...[132000, 132001, 132005, 132007, 132012, 132015, 132016, 132018, 100, 131008, 131009].map((code) => [code, 'template_rejected'] as [number, string]),
-    [190, 'token_expired'],
-    ...[131031, 131042, 131048, 368].map((code) => [code, 'account_blocked'] as [number, string]),
   ];
+  const ACCOUNT_BLOCKED = [131031, 131042, 131048, 368];
+
+  const resumeChannel = () => request(gateway.app!).post('/channels/whatsapp-main/resume').set('X-Api-Key', TENANT1_KEY);
 
   it.each(RETRIED)('WhatsApp error %i (%s) is retried, and the next attempt is sent', async (code) => {
     const to = `+1555124${String(code).padStart(6, '0').slice(-4)}`;
@@ -109,6 +110,25 @@ describe('delivery through the WhatsApp Cloud API connector', () => {
     const sessionId = await invite(to);
     expect(await sessionWhen(sessionId, (session) => session.state === 'failed')).toMatchObject({ delivery: 'failed', attempts: 1, error: { code: outcome, providerCode: code } });
     expect(fake.sendsTo(to)).toHaveLength(1);
+  });
+
+  it.each(ACCOUNT_BLOCKED)('WhatsApp error %i fails the invite as account_blocked and stops the channel until resumed', async (code) => {
+    const to = `+1555126${String(code).padStart(6, '0').slice(-4)}`;
+    fake.program(to, { kind: 'error', httpStatus: 400, code });
+    const sessionId = await invite(to);
+    expect(await sessionWhen(sessionId, (session) => session.state === 'failed')).toMatchObject({ attempts: 1, error: { code: 'account_blocked', providerCode: code } });
+    const refused = await request(gateway.app!).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(jsonInvite({ parameters: { _umsClientId: '+15551269999' } }));
+    expect(refused.body.Request.FaultCode).toBe(1022);
+    expect((await resumeChannel()).body.resumed).toBe(true);
+  });
+
+  it('WhatsApp error 190 (token expired) holds the invite instead of failing it, and stops the channel', async () => {
+    fake.program('+15551270190', { kind: 'error', httpStatus: 401, code: 190 });
+    const sessionId = await invite('+15551270190');
+    await eventually(async () => ((await resumeChannel()).body.resumed ? true : undefined), 5_000, 'the channel to stop');
+    // Resumed (as after a credentials fix): the held invite goes out on its next look.
+    expect(await sessionWhen(sessionId, (session) => session.delivery === 'sent')).toMatchObject({ state: 'open', error: null });
+    expect(fake.sendsTo('+15551270190')).toHaveLength(2);
   });
 
   it('answers the webhook verification handshake only with the configured verify token', async () => {
