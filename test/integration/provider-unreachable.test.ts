@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson } from '../../src/connectors/http-post.js';
+import { DeliveryFailure } from '../../src/delivery/outcomes.js';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback.js';
+
+describe('a provider that cannot be reached', () => {
+  let silent: LoopbackServer;
+
+  beforeAll(async () => {
+    // Accepts the request and never answers, like a provider stuck behind a load balancer.
+    silent = await startLoopbackServer(() => new Promise(() => undefined));
+  });
+  afterAll(async () => {
+    await silent?.close().catch(() => undefined);
+  });
+
+  async function failureOf(attempt: Promise<unknown>): Promise<DeliveryFailure> {
+    const error = await attempt.then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DeliveryFailure);
+    return error as DeliveryFailure;
+  }
+
+  it('a refused connection is a retryable transient failure', async () => {
+    const failure = await failureOf(postJson('http://127.0.0.1:1/v23.0/1/messages', '{}', {}));
+    expect([failure.outcome, failure.retryable]).toEqual(['transient', true]);
+    expect(failure.message).toMatch(/provider unreachable/);
+  });
+
+  it('no answer within the timeout is a retryable transient failure', async () => {
+    const started = Date.now();
+    const failure = await failureOf(postJson(`${silent.url}/v23.0/1/messages`, '{}', {}, 200));
+    expect([failure.outcome, failure.retryable, failure.message]).toEqual(['transient', true, 'provider unreachable: no answer within 200 ms']);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
