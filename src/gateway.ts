@@ -9,7 +9,6 @@ import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
 import { startDeliveryWorker, type JobResult } from './delivery/delivery-worker.js';
-import { SendPacer } from './delivery/pacing.js';
 import { applyStatusReport } from './delivery/status-reports.js';
 import { createStatusQueue, startStatusWebhookWorker, statusWebhookListener } from './delivery/status-webhooks.js';
 import type { DeliveryJobData } from './delivery/delivery-queue.js';
@@ -129,7 +128,6 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
   const worker = startDeliveryWorker(
     {
       store,
-      pacer: new SendPacer(connection, keys),
       ratePerSecond: (tenant, channel) => rates.get(`${tenant}/${channel}`) ?? 80,
       connectorFor: (tenant, channel) => connectors.get(`${tenant}/${channel}`),
       credentialsOf: (tenant, channel) => fingerprints.get(`${tenant}/${channel}`) ?? '',

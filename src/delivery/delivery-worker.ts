@@ -9,11 +9,9 @@ import type { Placement, SessionStore } from '../sessions/session-store.js';
 import { DELIVERY_QUEUE_NAME, retryDelayMs, type DeliveryJobData, type RetrySettings } from './delivery-queue.js';
 import { DeliveryFailure } from './outcomes.js';
 import { parseChatQueueKey } from '../invite/chat-queue-key.js';
-import type { SendPacer, SlotDecision } from './pacing.js';
 
 export interface DeliveryDependencies {
   store: SessionStore;
-  pacer: SendPacer;
   /** `rateLimit.perSecond` of a tenant's channel (each business id on its own). */
   ratePerSecond(tenant: number, channel: string): number;
   /** The connector of a tenant's channel. */
@@ -27,6 +25,9 @@ export interface DeliveryDependencies {
 
 export type JobResult = 'sent' | 'opened' | 'skipped' | 'gone';
 
+/** Longest a worker sleeps for its number's send slot before the job goes back to the queue. */
+const MAX_SLOT_SLEEP_MS = 250;
+
 /**
  * Runs one delivery attempt: send through the channel's connector, then open the session in its
  * chat queue, or terminate it when `TerminateSessionFlag=true`. Throws to have BullMQ retry, and
@@ -36,21 +37,27 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
   if (!job.data.rendered) return openWithoutMessage(job, deps);
   const { sessionId, tenant, channel, businessId } = job.data;
   const attempt = job.attemptsMade + 1;
-  // Three independent reads/writes in one round trip: the session, its move to `sending` (which
-  // the transition script refuses unless it is queued or sending; leaving `queued` frees its
-  // backlog place), and the business number's next send slot.
-  const [session, sending, slot, hold] = await Promise.all([
-    deps.store.get(sessionId, { withHistory: false }),
-    deps.store.transition(sessionId, { state: 'sending', set: { attempts: attempt }, backlogTenant: tenant }),
-    deps.pacer.reserve(tenant, channel, businessId, deps.ratePerSecond(tenant, channel)),
-    deps.store.channelHold(tenant, channel, deps.credentialsOf(tenant, channel)),
-  ]);
-  // Expired, deleted before the job was dropped, or never created (the door refused the invite
-  // after the job was already written): nothing to send.
-  if (!session || !sending.found) return 'gone';
-  if (!sending.stateApplied) return 'skipped';
-  if (hold) return postpone(job, holdRecheckMs(deps), token);
-  await waitForSlot(slot, job, token);
+  const claim = await deps.store.claimForSend(sessionId, tenant, channel, businessId, {
+    attempt,
+    credentialsFingerprint: deps.credentialsOf(tenant, channel),
+    perSecond: deps.ratePerSecond(tenant, channel),
+    maxSleepMs: MAX_SLOT_SLEEP_MS,
+  });
+  switch (claim.kind) {
+    // Expired, deleted before the job was dropped, or never created (the door refused the invite
+    // after the job was already written): nothing to send.
+    case 'gone':
+      return 'gone';
+    case 'skipped':
+      return 'skipped';
+    case 'held':
+      return postpone(job, holdRecheckMs(deps), token);
+    case 'wait':
+      return postpone(job, claim.retryInMs, token);
+  }
+  // A short wait for the number's send slot is slept; longer ones went back to the queue above.
+  if (claim.waitMs > 0) await sleep(claim.waitMs);
+  const session = claim.session;
 
   const connector = deps.connectorFor(tenant, session.channel);
   if (!connector) {
@@ -103,18 +110,6 @@ function holdRecheckMs(deps: DeliveryDependencies): number {
 async function postpone(job: Job<DeliveryJobData>, delayMs: number, token?: string): Promise<never> {
   await job.moveToDelayed(Date.now() + delayMs, token);
   throw new DelayedError();
-}
-
-/**
- * A short wait for the business number's slot is slept; a long one hands the job back as delayed
- * (not an attempt), so this worker slot serves other numbers meanwhile.
- */
-async function waitForSlot(slot: SlotDecision, job: Job<DeliveryJobData>, token?: string): Promise<void> {
-  if (slot.granted) {
-    if (slot.waitMs > 0) await sleep(slot.waitMs);
-    return;
-  }
-  await postpone(job, slot.retryInMs, token);
 }
 
 /** Decides between retry and final failure; returns the error the job should throw. */

@@ -43,7 +43,7 @@ export class RedisKeys {
     return `${this.prefix}:providermsg:${providerMessageId}`;
   }
 
-  /** Next free send slot of one business number (delivery/pacing.ts). */
+  /** Next free send slot of one business number (CLAIM_FOR_SEND in sessions/scripts.ts). */
   pacing(tenant: number, channel: string, businessId: string): string {
     return `${this.prefix}:pace:${tenant}:${channel}:${businessId}`;
   }

@@ -131,3 +131,44 @@ end
 local after = redis.call('HMGET', KEYS[1], 'state', 'delivery', 'tenant', 'channel')
 return {stateApplied, deliveryApplied, after[1], after[2], after[3], after[4]}
 `;
+
+/**
+ * A worker claims a session for one send attempt, in one command: the session must still be
+ * `queued` or `sending`; its channel must not be stopped under the current credentials; and its
+ * business number must have a send slot (GCRA: each number keeps the time of its next free slot and
+ * moves it on by 1/rate per send; a wait longer than the sleep budget takes no slot, so the job goes
+ * back to the queue and the worker serves other numbers). Only then does the session move to
+ * `sending` (leaving `queued` frees its backlog place) with the attempt number recorded.
+ * KEYS: session hash, history list, tenant backlog counter, channel hold, pacing key
+ * ARGV: at, attempt, credentialsFingerprint, intervalMs, maxSleepMs
+ * Returns {'gone'} | {'skipped', state} | {'held', reason} | {'wait', ms}
+ *       | {'claimed', waitMs, field, value, ...}
+ */
+export const CLAIM_FOR_SEND = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'queued' and state ~= 'sending' then return {'skipped', state} end
+
+local hold = redis.call('GET', KEYS[4])
+if hold then
+  if string.sub(hold, 1, 64) == ARGV[3] then return {'held', string.sub(hold, 66)} end
+  redis.call('DEL', KEYS[4])
+end
+
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local interval = tonumber(ARGV[4])
+local nextSlot = tonumber(redis.call('GET', KEYS[5]) or '0')
+if nextSlot < now then nextSlot = now end
+local wait = math.ceil(nextSlot - now)
+if wait > tonumber(ARGV[5]) then return {'wait', tostring(wait)} end
+redis.call('SET', KEYS[5], tostring(nextSlot + interval), 'PX', math.ceil(wait + interval) + 1000)
+
+if state == 'queued' and tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+redis.call('HSET', KEYS[1], 'state', 'sending', 'attempts', ARGV[2])
+redis.call('RPUSH', KEYS[2], cjson.encode({event = 'state:sending', at = ARGV[1]}))
+local result = {'claimed', tostring(wait)}
+local fields = redis.call('HGETALL', KEYS[1])
+for i = 1, #fields do result[#result + 1] = fields[i] end
+return result
+`;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { cloneKvList, type KvList } from '../esp/kvlist.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { CREATE_SESSION, REMOVE_UNQUEUED_SESSION, TRANSITION } from './scripts.js';
+import { CLAIM_FOR_SEND, CREATE_SESSION, REMOVE_UNQUEUED_SESSION, TRANSITION } from './scripts.js';
 import {
   STATE_ENTERED_FROM,
   type DeliveryState,
@@ -83,9 +83,28 @@ export interface SessionChange {
 
 export type SessionChangeListener = (change: SessionChange) => Promise<void>;
 
+/** What a worker may do with a session for one send attempt (sessions/scripts.ts CLAIM_FOR_SEND). */
+export type SendClaim =
+  | { kind: 'gone' }
+  | { kind: 'skipped'; state: string }
+  | { kind: 'held'; reason: string }
+  | { kind: 'wait'; retryInMs: number }
+  | { kind: 'claimed'; waitMs: number; session: Session };
+
+export interface ClaimRequest {
+  attempt: number;
+  /** Fingerprint of the channel's connector configuration; a stop under other credentials is stale. */
+  credentialsFingerprint: string;
+  /** `rateLimit.perSecond` of the session's business number. */
+  perSecond: number;
+  /** Longest a worker sleeps for a slot before the job goes back to the queue. */
+  maxSleepMs: number;
+}
+
 type ScriptedRedis = Redis & {
   igCreateSession(...args: Array<string | number>): Promise<[string, string]>;
   igRemoveUnqueuedSession(...args: string[]): Promise<number>;
+  igClaimForSend(...args: Array<string | number>): Promise<string[]>;
   igTransition(...args: Array<string | number>): Promise<[number, number, string?, string?, string?, string?]>;
 };
 
@@ -186,15 +205,6 @@ export class SessionStore {
     await this.redis.set(this.keys.channelHold(tenant, channel), `${credentialsFingerprint}|${reason}`);
   }
 
-  /** The hold's reason when the channel is held under these credentials; a stale hold is cleared. */
-  async channelHold(tenant: number, channel: string, credentialsFingerprint: string): Promise<string | undefined> {
-    const hold = await this.redis.get(this.keys.channelHold(tenant, channel));
-    if (!hold) return undefined;
-    if (hold.startsWith(`${credentialsFingerprint}|`)) return hold.slice(credentialsFingerprint.length + 1);
-    await this.redis.del(this.keys.channelHold(tenant, channel));
-    return undefined;
-  }
-
   async resumeChannel(tenant: number, channel: string): Promise<boolean> {
     return (await this.redis.del(this.keys.channelHold(tenant, channel))) === 1;
   }
@@ -202,6 +212,38 @@ export class SessionStore {
   /** The recipient stopped marketing messages on this channel: refuse later invites to them. */
   async suppressRecipient(tenant: number, channel: string, clientId: string): Promise<void> {
     await this.redis.set(this.keys.recipientSuppressed(tenant, channel, hashRecipient(clientId)), new Date().toISOString());
+  }
+
+  /** Claims a session for one send attempt: state, channel stop and send pace in one command. */
+  async claimForSend(sessionId: string, tenant: number, channel: string, businessId: string, request: ClaimRequest): Promise<SendClaim> {
+    const at = new Date().toISOString();
+    const [kind, first = '', ...fields] = await this.redis.igClaimForSend(
+      this.keys.session(sessionId),
+      this.keys.sessionHistory(sessionId),
+      this.keys.tenantBacklog(tenant),
+      this.keys.channelHold(tenant, channel),
+      this.keys.pacing(tenant, channel, businessId),
+      at,
+      request.attempt,
+      request.credentialsFingerprint,
+      1_000 / request.perSecond,
+      request.maxSleepMs,
+    );
+    switch (kind) {
+      case 'claimed': {
+        const session = toSession(sessionId, Object.fromEntries(pairs(fields)), []);
+        await this.onChange?.({ sessionId, tenant, channel, state: 'sending', delivery: session.delivery, error: null, at });
+        return { kind, waitMs: Number(first), session };
+      }
+      case 'held':
+        return { kind, reason: first };
+      case 'wait':
+        return { kind, retryInMs: Number(first) };
+      case 'skipped':
+        return { kind, state: first };
+      default:
+        return { kind: 'gone' };
+    }
   }
 
   /** The session; `withHistory: false` skips reading the history (the worker does not need it). */
@@ -253,6 +295,7 @@ function defineScripts(redis: Redis): void {
   redis.defineCommand('igCreateSession', { numberOfKeys: 7, lua: CREATE_SESSION });
   redis.defineCommand('igRemoveUnqueuedSession', { numberOfKeys: 4, lua: REMOVE_UNQUEUED_SESSION });
   redis.defineCommand('igTransition', { numberOfKeys: 5, lua: TRANSITION });
+  redis.defineCommand('igClaimForSend', { numberOfKeys: 5, lua: CLAIM_FOR_SEND });
 }
 
 /** Recipient keys hold a hash, so phone numbers never show up in key names (monitoring, SCAN). */
@@ -267,6 +310,12 @@ function serialiseExtraFields(set: TransitionRequest['set']): Record<string, str
   if (set.providerMessageId !== undefined) fields.providerMessageId = set.providerMessageId;
   if (set.error !== undefined) fields.error = set.error ? JSON.stringify(set.error) : '';
   return fields;
+}
+
+function pairs(flat: string[]): Array<[string, string]> {
+  const result: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) result.push([flat[i]!, flat[i + 1]!]);
+  return result;
 }
 
 function toSession(sessionId: string, fields: Record<string, string>, history: string[]): Session {
