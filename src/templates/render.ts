@@ -43,9 +43,26 @@ function bodiesFor(content: StandardResponseContent, context: RenderContext): Ar
   }
 }
 
-/** Every string leaf rendered; `defaults` and `contentType` are the template's own settings and stay. */
+/** Template subtrees with no field code, found once per subtree: they render to themselves. */
+const withoutFieldCodes = new WeakMap<object, boolean>();
+
+function hasNoFieldCodes(node: object): boolean {
+  let known = withoutFieldCodes.get(node);
+  if (known === undefined) {
+    known = !JSON.stringify(node).includes('<$');
+    withoutFieldCodes.set(node, known);
+  }
+  return known;
+}
+
+/**
+ * Every string leaf rendered; `defaults` and `contentType` are the template's own settings and stay.
+ * Subtrees without field codes are shared with the catalog rather than copied (renders are only
+ * serialised, never changed).
+ */
 function renderLeaves(value: unknown, context: RenderContext, defaults: Readonly<Record<string, string>>, key?: string): unknown {
   if (typeof value === 'string') return key === 'contentType' ? value : renderFieldCodes(value, context, defaults);
+  if (value && typeof value === 'object' && hasNoFieldCodes(value)) return value;
   if (Array.isArray(value)) return value.map((item) => renderLeaves(item, context, defaults));
   if (value && typeof value === 'object') {
     // fromEntries defines keys, so a template key named __proto__ stays a plain key.
