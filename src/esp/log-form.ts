@@ -18,6 +18,8 @@ export interface LogHeader {
   peer?: string;
   direction?: 'sent' | 'received';
   time?: string;
+  /** `tab`: T-Server/URS style; `typed`: PSDK style, closed by `)`. */
+  style?: 'tab' | 'typed';
 }
 
 export interface LoggedMessage extends LogHeader {
@@ -35,11 +37,11 @@ const TYPED_HEADER = /\b(Sending to|Received from) '([^']*)':\s*'(\w+)'\s*\($/i;
 export function parseLogHeader(line: string): LogHeader | undefined {
   const time = TIME.exec(line)?.[0];
   let match = TAB_HEADER.exec(line);
-  if (match) return { message: match[1]!, direction: direction(match[2]!), peer: match[3]!, time };
+  if (match) return { message: match[1]!, direction: direction(match[2]!), peer: match[3]!, time, style: 'tab' };
   match = TYPED_HEADER.exec(line);
-  if (match) return { message: match[3]!, direction: direction(match[1]!), peer: match[2]!, time };
+  if (match) return { message: match[3]!, direction: direction(match[1]!), peer: match[2]!, time, style: 'typed' };
   match = REQUEST_TO_HEADER.exec(line);
-  if (match) return { message: match[4]!, direction: /to/i.test(match[2]!) ? 'sent' : 'received', peer: match[3]!, time };
+  if (match) return { message: match[4]!, direction: /to/i.test(match[2]!) ? 'sent' : 'received', peer: match[3]!, time, style: 'tab' };
   return undefined;
 }
 
@@ -83,6 +85,7 @@ export function parseLogMessage(lines: readonly string[], firstLineNumber = 1): 
     peer: header?.peer,
     direction: header?.direction,
     time: header?.time,
+    style: header?.style,
     referenceId: typeof referenceId === 'number' ? referenceId : undefined,
     attributes,
   };

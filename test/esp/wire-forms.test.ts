@@ -123,6 +123,7 @@ describe('ESP wire forms', () => {
       peer: 'DMS_01',
       direction: 'received',
       time: '12:00:01.187',
+      style: 'tab',
       referenceId: 7,
       attributes: { Request: { FaultCode: 1010, FaultString: '_umsClientId is missing' } },
     });

@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { extractRequests, type ReplayItem } from '../../src/replay/extract-requests.js';
+
+/** A day of server log written for the purpose: two clients, recycled ReferenceIds, noise, a broken and a cut-off message. */
+const LOG = [
+  '12:00:00.001 Std 05060 Server started', //                                                    1 skipped
+  "12:00:01.123 Trc 04541 Message Request3rdServer sent to 'DMS_01'", //                         2 request A (ref 7)
+  '\tAttributeReferenceID\t7',
+  '\tAttributeRequest\t[212] 00 05 00 00..',
+  "\t\t'AppName'\t'IVR_Main'",
+  "\t\t'Service'\t'ChatService'",
+  "\t\t'Method'\t'InviteToChat'",
+  "\t\t'Parameters'(list)\t'_umsClientId'\t'+15551230001'",
+  "\t\t\t'_umsBusinessId'\t'+15550001111'",
+  "\t\t\t'Contact'(list)\t'FirstName'\t'Ana'",
+  "\t\t\t\t'LastName'\t'Silva'",
+  "12:00:01.150 Sending to 'DMS_02': 'Request3rdServer' (", //                                  12 request B (other peer, ref 7)
+  '\tattr_ref_id [int] = 7',
+  "\t'Request' [list] =",
+  "\t\t'AppType' [int] = 171",
+  "\t\t'Service' [str] = \"ChatService\"",
+  "\t\t'Method' [str] = \"InviteToChat\"",
+  "\t\t'Parameters' [list] =",
+  "\t\t\t'_umsClientId' [str] = \"+15551230002\"",
+  ')',
+  '12:00:01.160 Int 04545 Interaction message "EventAck" sent', //                               21 skipped
+  "12:00:01.170 Trc 04542 Message Event3rdServerFault received from 'DMS_02'", //               22 fault for B
+  '\tAttributeReferenceID\t7',
+  '\tAttributeRequest\t[40] 00 01 00 00..',
+  "\t\t'FaultCode'\t1010",
+  "\t\t'FaultString'\t'_umsBusinessId is missing or empty'",
+  "12:00:01.187 Trc 04542 Message Event3rdServerResponse received from 'DMS_01'", //            27 reply for A
+  '\tAttributeReferenceID\t7',
+  '\tAttributeRequest\t[40] 00 01 00 00..',
+  "\t\t'_umsChatSessionId'\t'0000GaBNKN2Q0021'",
+  "13:00:00.000 Trc 04541 Message Request3rdServer sent to 'DMS_01'", //                        31 request C (ref 7 again)
+  '\tAttributeReferenceID\t7',
+  '\tAttributeRequest\t[212] 00 05 00 00..',
+  "\t\t'AppName'\t'IVR_Main'",
+  "\t\t'Service'\t'ChatService'",
+  "\t\t'Method'\t'InviteToChat'",
+  "\t\t'Parameters'(list)\t'_umsClientId'\t'+15551230003'",
+  "13:00:00.010 Trc 04541 Message Request3rdServer sent to 'DMS_01'", //                        38 broken block
+  '\tAttributeReferenceID\t8',
+  '\tAttributeRequest\t[212] 00 05 00 00..',
+  "\t\t'Service'\tChatService",
+  "13:00:00.050 Trc 04542 Message Event3rdServerResponse received from 'DMS_01'", //            42 reply for C
+  '\tAttributeReferenceID\t7',
+  '\tAttributeRequest\t[40] 00 01 00 00..',
+  "\t\t'_umsChatSessionId'\t'0000GaBNKN2Q0099'",
+  '{"ReferenceId":3,"Request":{"AppName":"QA","Service":"ChatService","Method":"InviteToChat","Parameters":{"_umsClientId":"+15551230004"}}}', // 46 json
+  "13:00:01.000 Sending to 'DMS_01': 'Request3rdServer' (", //                                  47 cut off at the end
+  '\tattr_ref_id [int] = 9',
+  "\t'Request' [list] =",
+  "\t\t'Service' [str] = \"ChatService\"",
+].join('\n');
+
+function writeLog(name: string, content: string | Buffer): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'ig-replay-')), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function collect(path: string): Promise<ReplayItem[]> {
+  const items: ReplayItem[] = [];
+  for await (const item of extractRequests(path)) items.push(item);
+  return items;
+}
+
+const clientOf = (item: ReplayItem) => (item.kind === 'request' || item.kind === 'json' ? (item.request.request.Parameters as Record<string, string>)._umsClientId : undefined);
+
+describe('extracting logged InviteToChat requests', () => {
+  it.each([
+    ['a plain log', () => writeLog('server.log', LOG)],
+    ['a gzipped log', () => writeLog('server.log.gz', gzipSync(LOG))],
+  ])('pairs each request with its reply by peer and ReferenceId, nearest after it, in %s', async (_case, make) => {
+    const items = await collect(make());
+    const requests = items.filter((item) => item.kind === 'request');
+    const byClient = Object.fromEntries(requests.map((item) => [clientOf(item), item]));
+
+    expect(byClient['+15551230001']).toMatchObject({ line: 2, peer: 'DMS_01', time: '12:00:01.123', reply: { kind: 'response', line: 27, sessionId: '0000GaBNKN2Q0021' } });
+    expect(byClient['+15551230002']).toMatchObject({ line: 12, peer: 'DMS_02', reply: { kind: 'fault', line: 22, faultCode: 1010, faultString: '_umsBusinessId is missing or empty' } });
+    // ReferenceId 7 again an hour later: its reply is the one after it, not the first one.
+    expect(byClient['+15551230003']).toMatchObject({ line: 31, reply: { kind: 'response', line: 42, sessionId: '0000GaBNKN2Q0099' } });
+    expect(requests).toHaveLength(3);
+    expect(byClient['+15551230001']!.kind === 'request' && byClient['+15551230001']!.request.request.Parameters).toEqual({
+      _umsClientId: '+15551230001',
+      _umsBusinessId: '+15550001111',
+      Contact: { FirstName: 'Ana', LastName: 'Silva' },
+    });
+  });
+
+  it('reports broken and cut-off messages as unparsed with their line, and counts the lines outside any message', async () => {
+    const items = await collect(writeLog('server.log', LOG));
+    expect(items.filter((item) => item.kind === 'unparsed')).toEqual([
+      { kind: 'unparsed', file: expect.any(String), line: 38, problem: "log text line 41: a value must be 'quoted' or an integer, not \"ChatService\"" },
+      { kind: 'unparsed', file: expect.any(String), line: 47, problem: 'Request3rdServer is cut off: its closing ")" never came' },
+    ]);
+    const skipped = items.reduce((sum, item) => sum + (item.kind === 'skipped' ? item.count : 0), 0);
+    expect(skipped).toBe(2);
+    const json = items.find((item) => item.kind === 'json');
+    expect(json).toMatchObject({ line: 46 });
+    expect(clientOf(json!)).toBe('+15551230004');
+  });
+});
