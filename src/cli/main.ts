@@ -2,6 +2,8 @@ const USAGE = `usage: invite-gateway <command>
 
 commands:
   serve        run the gateway (the default; same as npm start)
+  replay       replay logged InviteToChat requests against a gateway and report what changed
+               (invite-gateway replay --help)
   help         this text
 
 Settings come from the environment: PORT, REDIS_URL, REDIS_PREFIX, GATEWAY_CONFIG, TEMPLATES_DIR,
@@ -16,6 +18,10 @@ export async function runCli(args: string[]): Promise<number> {
       const { main } = await import('../main.js');
       await main();
       return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    }
+    case 'replay': {
+      const { replayCommand } = await import('./replay-command.js');
+      return replayCommand(args.slice(1));
     }
     case 'help':
     case '--help':

@@ -3,7 +3,7 @@ import { getEntry, isKvList, scalarToString, type KvList } from '../esp/kvlist.j
 import { parseLogMessage } from '../esp/log-form.js';
 import type { EspRequest } from '../esp/model.js';
 import { parseJsonRequest } from '../esp/json-form.js';
-import { readLogItems, type LogBlock } from './log-blocks.js';
+import { readLogItems, type LogBlock, type ReadOptions } from './log-blocks.js';
 
 /** What the server answered a logged request with. */
 export type LoggedReply =
@@ -24,10 +24,10 @@ type PendingRequest = Extract<ReplayItem, { kind: 'request' }>;
  * nearest after it (clients recycle ReferenceIds, so the most recent unanswered request wins).
  * Broken blocks are reported as unparsed with their line, never dropped; other lines are counted.
  */
-export async function* extractRequests(file: string): AsyncGenerator<ReplayItem> {
+export async function* extractRequests(file: string, options: ReadOptions = {}): AsyncGenerator<ReplayItem> {
   // Unanswered requests by peer and ReferenceId, most recent last.
   const pending = new Map<string, PendingRequest[]>();
-  for await (const item of readLogItems(file)) {
+  for await (const item of readLogItems(file, options)) {
     if (item.kind === 'skipped') {
       yield item;
     } else if (item.kind === 'json') {

@@ -22,6 +22,11 @@ export interface JsonLine {
   line: number;
 }
 
+export interface ReadOptions {
+  /** Told the size of each chunk read from the file (compressed bytes for `.gz`), for progress. */
+  onBytesRead?: (bytes: number) => void;
+}
+
 export type LogItem = LogBlock | JsonLine | { kind: 'skipped'; count: number };
 
 /**
@@ -31,8 +36,10 @@ export type LogItem = LogBlock | JsonLine | { kind: 'skipped'; count: number };
  *
  * A block is a header line and the indented lines after it; a typed-style block ends at its `)`.
  */
-export async function* readLogItems(path: string): AsyncGenerator<LogItem> {
+export async function* readLogItems(path: string, options: ReadOptions = {}): AsyncGenerator<LogItem> {
   const input = createReadStream(path);
+  const { onBytesRead } = options;
+  if (onBytesRead) input.on('data', (chunk) => onBytesRead(chunk.length));
   const lines = createInterface({ input: path.endsWith('.gz') ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
   let block: LogBlock | undefined;
   let skipped = 0;

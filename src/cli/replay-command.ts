@@ -1,0 +1,76 @@
+import { createInterface } from 'node:readline/promises';
+import { TargetError } from '../replay/gateway-client.js';
+import { htmlPathFor } from '../replay/report-writer.js';
+import { CLASS_LABELS, type ReplaySummary, type ReportItem } from '../replay/report.js';
+import { parseReplayArgs, REPLAY_USAGE, UsageError, type ReplayOptions } from '../replay/replay-options.js';
+import { runReplay, TERMINAL_UI } from '../replay/run-replay.js';
+
+/** `invite-gateway replay …`: returns the exit status of domain.md 2.5 (0 same, 1 differences, 2 usage/connection). */
+export async function replayCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(REPLAY_USAGE);
+    return 0;
+  }
+  let options: ReplayOptions;
+  try {
+    options = parseReplayArgs(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`replay: ${error.message}\n\n${REPLAY_USAGE}`);
+    return 2;
+  }
+  try {
+    const outcome = await runReplay(options, { ...TERMINAL_UI, confirmLive: (requests, target) => confirmLive(requests, target, options.yes) });
+    console.log(summaryTable(outcome.summary));
+    if (outcome.firstDifferences.length > 0) console.log(`\n${differenceLines(outcome.firstDifferences)}`);
+    if (options.report) console.log(`\nreport: ${options.report} and ${htmlPathFor(options.report)}`);
+    return outcome.exitStatus;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof TargetError) {
+      console.error(`replay: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+/** `--live` sends real invites: a person types "yes" on a terminal, a script passes `--yes`. */
+async function confirmLive(requests: number, target: string, yes: boolean): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) {
+    console.error('replay: --live sends real invites; pass --yes to confirm when not on a terminal');
+    return false;
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`Send ${requests} real invites to ${target}? Type "yes" to go on: `);
+    return answer.trim().toLowerCase() === 'yes';
+  } finally {
+    prompt.close();
+  }
+}
+
+function summaryTable(summary: ReplaySummary): string {
+  const rows: [string, number][] = [
+    ['requests', summary.requests],
+    ...Object.entries(CLASS_LABELS).map(([key, label]): [string, number] => [label, summary[key as keyof ReplaySummary]]),
+    ['skipped lines', summary.skippedLines],
+    ['left out by filters', summary.filtered],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, count]) => `${label.padEnd(width)}  ${count}`).join('\n');
+}
+
+function differenceLines(items: ReportItem[]): string {
+  return items
+    .map((item) => {
+      const detail = item.problem ?? `${describe(item.logged ?? item.baseline)} -> ${describe(item.now)}`;
+      return `${CLASS_LABELS[item.class]}: ${item.file}:${item.line} ${detail}`;
+    })
+    .join('\n');
+}
+
+function describe(answer: ReportItem['now'] | undefined): string {
+  if (!answer) return 'nothing to compare';
+  return answer.result === 'success' ? 'success' : `fault ${answer.FaultCode}`;
+}

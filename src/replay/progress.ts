@@ -1,0 +1,97 @@
+import { SingleBar, Presets } from 'cli-progress';
+
+/** Progress of one phase (reading logs, replaying): a bar on a terminal, plain lines otherwise. */
+export interface Progress {
+  start(total: number): void;
+  increment(by?: number): void;
+  stop(): void;
+}
+
+/** Plain lines are written at most this often, so CI logs stay short. */
+const PLAIN_INTERVAL_MS = 5000;
+
+/**
+ * `unit` names what is counted ("requests", "MB"); `scale` turns raw counts into that unit
+ * (bytes into MB). Progress goes to stderr so stdout keeps only the summary.
+ */
+export function createProgress(label: string, unit: string, scale = 1, stream: NodeJS.WriteStream = process.stderr): Progress {
+  return stream.isTTY ? new BarProgress(label, unit, scale, stream) : new PlainProgress(label, unit, scale, stream);
+}
+
+class BarProgress implements Progress {
+  private readonly bar: SingleBar;
+  private startedAt = 0;
+  private done = 0;
+
+  constructor(
+    label: string,
+    unit: string,
+    private readonly scale: number,
+    stream: NodeJS.WriteStream,
+  ) {
+    this.bar = new SingleBar(
+      { format: `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}`, stream, hideCursor: true, etaBuffer: 50 },
+      Presets.shades_classic,
+    );
+  }
+
+  start(total: number): void {
+    this.startedAt = performance.now();
+    this.bar.start(Math.round(total / this.scale), 0, { rate: '0' });
+  }
+
+  increment(by = 1): void {
+    this.done += by;
+    this.bar.update(Math.round(this.done / this.scale), { rate: ratePerSecond(this.done / this.scale, this.startedAt) });
+  }
+
+  stop(): void {
+    this.bar.stop();
+  }
+}
+
+class PlainProgress implements Progress {
+  private total = 0;
+  private done = 0;
+  private startedAt = 0;
+  private lastLineAt = 0;
+
+  constructor(
+    private readonly label: string,
+    private readonly unit: string,
+    private readonly scale: number,
+    private readonly stream: NodeJS.WriteStream,
+  ) {}
+
+  start(total: number): void {
+    this.total = total;
+    this.startedAt = this.lastLineAt = performance.now();
+  }
+
+  increment(by = 1): void {
+    this.done += by;
+    if (performance.now() - this.lastLineAt >= PLAIN_INTERVAL_MS) this.writeLine();
+  }
+
+  stop(): void {
+    this.writeLine();
+  }
+
+  private writeLine(): void {
+    this.lastLineAt = performance.now();
+    const done = this.done / this.scale;
+    const total = this.total / this.scale;
+    const rate = Number(ratePerSecond(this.done / this.scale, this.startedAt));
+    const eta = rate > 0 ? `, ETA ${Math.ceil((total - done) / rate)} s` : '';
+    this.stream.write(`${this.label}: ${amount(done)}/${amount(total)} ${this.unit}, ${rate}/s${eta}\n`);
+  }
+}
+
+function amount(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+function ratePerSecond(done: number, startedAt: number): string {
+  const seconds = (performance.now() - startedAt) / 1000;
+  return seconds > 0 ? (done / seconds).toFixed(done / seconds < 10 ? 1 : 0) : '0';
+}

@@ -1,0 +1,71 @@
+import { getEntry, isKvList, scalarToString, type KvList } from '../esp/kvlist.js';
+import type { EspRequest } from '../esp/model.js';
+import { maskIdentifier } from '../sessions/masking.js';
+
+/** User-data keys that usually hold a person's name, number or address (not `StoreName`). */
+const PERSONAL_USER_DATA_KEY = /phone|mobile|msisdn|^ani$|e-?mail|(first|last|full|customer|contact|client)_?name|^name$|address/i;
+const PHONE_NUMBER = /\+\d{7,15}\b/g;
+const EMAIL_ADDRESS = /\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b/g;
+
+/** Shorter values would mask ordinary words. */
+const SHORTEST_MASKED_VALUE = 3;
+
+/**
+ * Masks one request's personal data in report text: the values it carries (client id, `Contact` and
+ * `Agent` fields, personal user data) wherever they appear, then any phone number or e-mail address
+ * left. Phone numbers keep their last four digits (as `GET /sessions` shows them), names their
+ * first letter, so a reader can still tell rows apart.
+ */
+export class Redactor {
+  private readonly replacements: [string, string][];
+
+  constructor(request: EspRequest | undefined) {
+    const values = request ? personalValues(request) : [];
+    const unique = [...new Set(values)].filter((value) => value.length >= SHORTEST_MASKED_VALUE);
+    // Longest first, so "Ana Silva" is masked whole before "Ana" is.
+    this.replacements = unique.sort((a, b) => b.length - a.length).map((value) => [value, maskValue(value)]);
+  }
+
+  text(text: string): string;
+  text(text: string | undefined): string | undefined;
+  text(text: string | undefined): string | undefined {
+    if (text === undefined) return undefined;
+    let masked = text;
+    for (const [value, mask] of this.replacements) masked = masked.split(value).join(mask);
+    return masked
+      .replace(PHONE_NUMBER, (number) => maskIdentifier(number))
+      .replace(EMAIL_ADDRESS, (_address, first: string, domain: string) => `${first}***@${domain}`);
+  }
+}
+
+/** A phone number keeps its last four digits; anything else its first character. */
+export function maskValue(value: string): string {
+  if (/^\+?[\d\s().-]{7,}$/.test(value)) return maskIdentifier(value);
+  return value[0] + '*'.repeat(Math.max(2, value.length - 1));
+}
+
+function personalValues(request: EspRequest): string[] {
+  const parameters = getEntry(request.request, 'Parameters');
+  const parameterList = isKvList(parameters) ? parameters : undefined;
+  const clientId = getEntry(parameterList, '_umsClientId');
+  return [
+    ...(clientId !== undefined && !isKvList(clientId) ? [scalarToString(clientId)] : []),
+    ...scalarsOf(getEntry(parameterList, 'Contact')),
+    ...scalarsOf(getEntry(parameterList, 'Agent')),
+    ...personalUserData(request.userData),
+  ];
+}
+
+function scalarsOf(value: ReturnType<typeof getEntry>): string[] {
+  if (!isKvList(value)) return [];
+  return Object.values(value).flatMap((entry) => (isKvList(entry) ? scalarsOf(entry) : [scalarToString(entry)]));
+}
+
+function personalUserData(userData: KvList | undefined): string[] {
+  if (!userData) return [];
+  return Object.keys(userData).flatMap((key) => {
+    const value = userData[key]!;
+    if (isKvList(value)) return personalUserData(value);
+    return PERSONAL_USER_DATA_KEY.test(key) ? [scalarToString(value)] : [];
+  });
+}

@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util';
+import { parseTimeBound, type TimeBound } from './time-window.js';
+
+/** What `invite-gateway replay` was asked to do (domain.md 2.5). */
+export interface ReplayOptions {
+  /** Log files or directories (searched recursively). */
+  paths: string[];
+  /** The gateway to replay against. @defaultValue `http://127.0.0.1:$PORT` (8080) */
+  target: string;
+  apiKey: string;
+  /** Send real invites instead of the gateway's dry run. */
+  live: boolean;
+  /** Confirms `--live` without a terminal prompt. */
+  yes: boolean;
+  /** Requests started per second. @defaultValue 100 */
+  rate: number;
+  /** Requests in flight at once. @defaultValue 8 */
+  concurrency: number;
+  channel?: string;
+  businessId?: string;
+  since?: TimeBound;
+  until?: TimeBound;
+  /** A previous report whose renders (and answers, for requests without a logged reply) are the reference. */
+  baseline?: string;
+  /** Where the JSON report goes; the HTML report is written beside it. */
+  report?: string;
+  /** Mask phone numbers, e-mail addresses and names in reports. @defaultValue true */
+  redact: boolean;
+}
+
+/** A command line the replay cannot run with: exit status 2. */
+export class UsageError extends Error {}
+
+export const REPLAY_USAGE = `usage: invite-gateway replay <files or dirs...> [options]
+
+  --target URL         gateway to replay against (default http://127.0.0.1:$PORT, PORT default 8080)
+  --api-key KEY        the tenant's API key (or INVITE_GATEWAY_API_KEY)
+  --live               send real invites (default: the gateway's dry run, nothing is sent)
+  --yes                confirm --live without a prompt (needed when not on a terminal)
+  --rate N             requests started per second (default 100)
+  --concurrency N      requests in flight (default 8)
+  --channel C          only requests for this _umsChannel
+  --business-id B      only requests for this _umsBusinessId
+  --since T, --until T only requests logged in this window: HH:MM[:SS[.mmm]] or an ISO date-time
+  --baseline FILE      a previous report: its renders are compared with today's
+  --report FILE        write the JSON report there, and the HTML report beside it
+  --no-redact          keep phone numbers and names in reports
+
+exit status: 0 nothing changed, 1 differences or unparsed requests, 2 usage or connection errors`;
+
+/** Reads the replay command line; throws UsageError with a sentence for anything wrong. */
+export function parseReplayArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ReplayOptions {
+  const { values, positionals } = readArgs(args);
+  if (positionals.length === 0) throw new UsageError('name at least one log file or directory');
+  const apiKey = values['api-key'] ?? env.INVITE_GATEWAY_API_KEY;
+  if (!apiKey) throw new UsageError('--api-key is required (or set INVITE_GATEWAY_API_KEY)');
+  return {
+    paths: positionals,
+    target: targetUrl(values.target ?? `http://127.0.0.1:${env.PORT ?? 8080}`),
+    apiKey,
+    live: values.live ?? false,
+    yes: values.yes ?? false,
+    rate: positiveNumber('--rate', values.rate, 100),
+    concurrency: Math.floor(positiveNumber('--concurrency', values.concurrency, 8)),
+    channel: values.channel,
+    businessId: values['business-id'],
+    since: timeBound('--since', values.since),
+    until: timeBound('--until', values.until),
+    baseline: values.baseline,
+    report: values.report,
+    redact: !(values['no-redact'] ?? false),
+  };
+}
+
+function readArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        target: { type: 'string' },
+        'api-key': { type: 'string' },
+        live: { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        rate: { type: 'string' },
+        concurrency: { type: 'string' },
+        channel: { type: 'string' },
+        'business-id': { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        baseline: { type: 'string' },
+        report: { type: 'string' },
+        'no-redact': { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    // node:util's messages name the option ("Unknown option '--rat'"), which is what the user needs.
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function targetUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--target "${text}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target must be an http or https URL, not ${url.protocol}`);
+  return url.href.replace(/\/+$/, '');
+}
+
+function positiveNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} must be a positive number, not "${text}"`);
+  return value;
+}
+
+function timeBound(flag: string, text: string | undefined): TimeBound | undefined {
+  if (text === undefined) return undefined;
+  const bound = parseTimeBound(text);
+  if (!bound) throw new UsageError(`${flag} "${text}" is neither HH:MM[:SS[.mmm]] nor an ISO date-time`);
+  return bound;
+}

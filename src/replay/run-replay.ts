@@ -1,0 +1,140 @@
+import { Baseline } from './baseline.js';
+import { classify, type Answer } from './classify.js';
+import { GatewayClient } from './gateway-client.js';
+import { listLogFiles } from './log-files.js';
+import { createProgress, type Progress } from './progress.js';
+import { Redactor } from './redact.js';
+import { UsageError, type ReplayOptions } from './replay-options.js';
+import { hasDifferences, type ReplaySummary, type ReportItem, type ReportRun } from './report.js';
+import { ReportWriter } from './report-writer.js';
+import { getEntry, isKvList } from '../esp/kvlist.js';
+import type { WorkItem } from './work-list.js';
+import { WorkList } from './work-list.js';
+
+export interface ReplayUi {
+  /** Asked before a live replay; false stops the run. */
+  confirmLive(requests: number, target: string): Promise<boolean>;
+  progress(label: string, unit: string, scale?: number): Progress;
+}
+
+export interface ReplayOutcome {
+  summary: ReplaySummary;
+  firstDifferences: ReportItem[];
+  /** 0 nothing changed, 1 differences or unparsed requests (usage and connection errors throw). */
+  exitStatus: 0 | 1;
+}
+
+export const TERMINAL_UI: Omit<ReplayUi, 'confirmLive'> = { progress: (label, unit, scale) => createProgress(label, unit, scale) };
+
+/**
+ * Replays logged InviteToChat requests against a gateway (domain.md 2.5): read every log into a
+ * work list, replay it at the asked rate and concurrency, compare each answer with the logged one
+ * (and the baseline's render), and write the report. Throws UsageError or TargetError for the
+ * cases that exit with 2.
+ */
+export async function runReplay(options: ReplayOptions, ui: ReplayUi): Promise<ReplayOutcome> {
+  const files = await listLogFiles(options.paths);
+  const baseline = options.baseline ? await Baseline.load(options.baseline) : undefined;
+  const client = new GatewayClient(options.target, options.apiKey, !options.live);
+  await client.checkReachable();
+  const run: ReportRun = { target: options.target, mode: options.live ? 'live' : 'dryRun', redacted: options.redact, files: files.map((f) => f.path), startedAt: new Date().toISOString() };
+
+  const report = await ReportWriter.create(options.report);
+  const work = await readLogs(files, options, report, ui);
+  try {
+    if (options.live && !(await ui.confirmLive(work.count, options.target))) throw new UsageError('live replay not confirmed: nothing was sent');
+    const replay = ui.progress('replaying', 'requests');
+    replay.start(work.count);
+    await forEachPaced(work.items(), options, async (item) => {
+      await report.add(await replayOne(item, client, baseline, options.redact));
+      replay.increment();
+    });
+    replay.stop();
+  } finally {
+    await work.remove();
+    await report.finish(options.report, { ...run, finishedAt: new Date().toISOString() });
+  }
+  return { summary: report.summary, firstDifferences: report.firstDifferences, exitStatus: hasDifferences(report.summary) ? 1 : 0 };
+}
+
+async function readLogs(files: { path: string; bytes: number }[], options: ReplayOptions, report: ReportWriter, ui: ReplayUi): Promise<WorkList> {
+  const reading = ui.progress('reading logs', 'MB', 1024 * 1024);
+  reading.start(files.reduce((sum, file) => sum + file.bytes, 0));
+  try {
+    return await WorkList.collect(files, options, report, reading);
+  } finally {
+    reading.stop();
+  }
+}
+
+async function replayOne(item: WorkItem, client: GatewayClient, baseline: Baseline | undefined, redact: boolean): Promise<ReportItem> {
+  const referenceId = item.request.referenceId ?? null;
+  const answer = await client.send(item.request);
+  const redactor = new Redactor(item.request);
+  const masked = (a: Answer | null | undefined) => (a ? maskAnswer(a, redactor) : a);
+  const before = baseline?.answerFor(item.file, item.line, referenceId);
+  // Renders compare in the form the baseline stored them.
+  const nowAsBaselineStored = baseline?.redacted ? maskAnswer(answer, redactor) : answer;
+  const itemClass = classify(item.logged, nowAsBaselineStored, before);
+  return {
+    file: item.file,
+    line: item.line,
+    peer: item.peer,
+    referenceId,
+    class: itemClass,
+    logged: redact ? masked(item.logged)! : item.logged,
+    now: redact ? maskAnswer(answer, redactor) : answer,
+    ...(before ? { baseline: before } : {}),
+    invite: inviteOf(item, redact ? redactor : undefined),
+  };
+}
+
+function maskAnswer(answer: Answer, redactor: Redactor): Answer {
+  return {
+    ...answer,
+    ...(answer.FaultString === undefined ? {} : { FaultString: redactor.text(answer.FaultString) }),
+    ...(typeof answer.rendered === 'string' ? { rendered: redactor.text(answer.rendered) } : {}),
+  };
+}
+
+function inviteOf(item: WorkItem, redactor: Redactor | undefined): ReportItem['invite'] {
+  const parameters = getEntry(item.request.request, 'Parameters');
+  const value = (key: string) => {
+    const entry = isKvList(parameters) ? getEntry(parameters, key) : undefined;
+    return entry === undefined || isKvList(entry) ? undefined : String(entry);
+  };
+  const clientId = value('_umsClientId');
+  return {
+    channel: value('_umsChannel'),
+    businessId: value('_umsBusinessId'),
+    standardResponseId: value('StandardResponseId'),
+    clientId: clientId === undefined || !redactor ? clientId : redactor.text(clientId),
+  };
+}
+
+/**
+ * Runs `task` for each item, starting at most `rate` per second and keeping at most `concurrency`
+ * in flight. After a slow stretch it does not burst to catch up. The first failure stops new starts
+ * and is thrown once the tasks in flight have ended.
+ */
+export async function forEachPaced<T>(items: AsyncIterable<T>, pace: { rate: number; concurrency: number }, task: (item: T) => Promise<void>): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  const intervalMs = 1000 / pace.rate;
+  let nextStart = performance.now();
+  let failure: { error: unknown } | undefined;
+  for await (const item of items) {
+    while (inFlight.size >= pace.concurrency) await Promise.race(inFlight);
+    if (failure) break;
+    const wait = nextStart - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    nextStart = Math.max(nextStart, performance.now()) + intervalMs;
+    const running: Promise<void> = task(item)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(running));
+    inFlight.add(running);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+}

@@ -1,0 +1,316 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { replayCommand } from '../../src/cli/replay-command.js';
+import { parseReplayArgs } from '../../src/replay/replay-options.js';
+import type { Progress } from '../../src/replay/progress.js';
+import type { ReplaySummary, ReportItem } from '../../src/replay/report.js';
+import { runReplay, type ReplayUi } from '../../src/replay/run-replay.js';
+import { listKeys } from '../support/redis.js';
+import { SAMPLE_TEMPLATES_DIR, startTestGateway, TENANT1_KEY, type TestGateway } from '../support/gateway.js';
+
+/** Tab-style request block from a client, as URS logs it. */
+function tabRequest(time: string, peer: string, ref: number, parameters: string[]): string[] {
+  return [
+    `${time} Trc 04541 Message Request3rdServer sent to '${peer}'`,
+    `\tAttributeReferenceID\t${ref}`,
+    '\tAttributeRequest\t[212] 00 05 00 00..',
+    "\t\t'AppName'\t'IVR_Main'",
+    "\t\t'Service'\t'ChatService'",
+    "\t\t'Method'\t'InviteToChat'",
+    `\t\t'Parameters'(list)\t${parameters[0]}`,
+    ...parameters.slice(1).map((line) => `\t\t\t${line}`),
+    '\tAttributeUserData\t[61] 00 02 00 00..',
+    "\t\t'GCTI_Chat_SubmitAsOutbound'\t'true'",
+    "\t\t'StoreName'\t'Main St'",
+    "\t\t'PhoneNumber'\t'+15551230001'",
+  ];
+}
+
+const response = (time: string, peer: string, ref: number) => [
+  `${time} Trc 04542 Message Event3rdServerResponse received from '${peer}'`,
+  `\tAttributeReferenceID\t${ref}`,
+  '\tAttributeRequest\t[40] 00 01 00 00..',
+  "\t\t'_umsChatSessionId'\t'0000GaBNKN2Q0021'",
+];
+
+const faultReply = (time: string, peer: string, ref: number, code: number, text: string) => [
+  `${time} Trc 04542 Message Event3rdServerFault received from '${peer}'`,
+  `\tAttributeReferenceID\t${ref}`,
+  '\tAttributeRequest\t[40] 00 01 00 00..',
+  `\t\t'FaultCode'\t${code}`,
+  `\t\t'FaultString'\t'${text}'`,
+];
+
+const ORDER_READY = [
+  "'_umsChannel'\t'whatsapp-main'",
+  "'_umsClientId'\t'+15551230001'",
+  "'_umsBusinessId'\t'+15550001111'",
+  "'StandardResponseId'\t'order_ready'",
+  "'CustomProperties'(list)\t'OrderId'\t'A-1001'",
+  "\t'Track'\t'a1001'",
+  "'Contact'(list)\t'FirstName'\t'Ana'",
+  "\t'LastName'\t'Silva'",
+];
+const without = (key: string, lines = ORDER_READY) => lines.filter((line) => !line.startsWith(`'${key}'`));
+const withTemplate = (id: string) => ORDER_READY.map((line) => (line.startsWith("'StandardResponseId'") ? `'StandardResponseId'\t'${id}'` : line));
+
+/** A morning of a server log: two clients, a recycled ReferenceId, noise, a broken and a cut-off block. */
+const LOG_LINES = [
+  '12:00:00.001 Std 05060 Server started',
+  ...tabRequest('12:00:01.000', 'DMS_01', 1, ORDER_READY), // same: logged success, success now
+  "12:00:01.005 Sending to 'DMS_02': 'Request3rdServer' (", // interleaved client, same ReferenceId
+  '\tattr_ref_id [int] = 1',
+  "\t'Request' [list] =",
+  "\t\t'AppName' [str] = \"Campaign\"",
+  "\t\t'Service' [str] = \"ChatService\"",
+  "\t\t'Method' [str] = \"InviteToChat\"",
+  "\t\t'Parameters' [list] =",
+  "\t\t\t'_umsChannel' [str] = \"whatsapp-main\"",
+  "\t\t\t'_umsClientId' [str] = \"12ab\"",
+  "\t\t\t'_umsBusinessId' [str] = \"+15550001111\"",
+  ')',
+  ...faultReply('12:00:01.020', 'DMS_02', 1, 1011, '_umsClientId is not a phone number'), // same: 1011 then and now
+  ...response('12:00:01.050', 'DMS_01', 1),
+  '12:00:01.100 Int 04545 Interaction message "EventAck" sent',
+  ...tabRequest('12:00:02.000', 'DMS_01', 2, withTemplate('order_ready_v1')), // newly failing: template gone
+  ...response('12:00:02.040', 'DMS_01', 2),
+  ...tabRequest('12:00:03.000', 'DMS_01', 3, ORDER_READY), // newly passing: was 1010
+  ...faultReply('12:00:03.010', 'DMS_01', 3, 1010, '_umsClientId is missing or empty'),
+  ...tabRequest('12:00:04.000', 'DMS_01', 4, without('_umsBusinessId')), // changed fault: 1020 then, 1010 now
+  ...faultReply('12:00:04.010', 'DMS_01', 4, 1020, 'StandardResponseId is unknown'),
+  ...tabRequest('12:00:05.000', 'DMS_01', 5, [
+    "'_umsChannel'\t'apple-main'",
+    "'_umsClientId'\t'urn:mbid:AQAAY'",
+    "'_umsBusinessId'\t'b7d1c0de-5a1e-4c3b-9f00-000000000abc'",
+  ]), // same; left out by --channel whatsapp-main
+  ...response('12:00:05.030', 'DMS_01', 5),
+  "12:00:06.000 Trc 04541 Message Request3rdServer sent to 'DMS_01'", // broken: unparsed
+  '\tAttributeReferenceID\t6',
+  '\tAttributeRequest\t[212] 00 05 00 00..',
+  "\t\t'Service'\tChatService",
+  '{"ReferenceId":9,"Request":{"AppName":"QA","Service":"ChatService","Method":"InviteToChat","Parameters":{"_umsChannel":"whatsapp-main","_umsClientId":"+15551239999","_umsBusinessId":"+15550001111","StandardResponseId":"order_ready","CustomProperties":{"OrderId":"J-9","Track":"j9"}}},"UserData":{"StoreName":"Harbour"}}',
+  "12:00:07.000 Sending to 'DMS_02': 'Request3rdServer' (", // cut off at the end: unparsed
+  '\tattr_ref_id [int] = 10',
+  "\t'Request' [list] =",
+];
+const LOG = LOG_LINES.join('\n');
+
+/** 1-based line of the first log line containing `text` at or after line `from`. */
+function lineOf(text: string, from = 1): number {
+  const index = LOG_LINES.findIndex((line, i) => i + 1 >= from && line.includes(text));
+  if (index < 0) throw new Error(`no line with ${text}`);
+  return index + 1;
+}
+
+const silentUi: ReplayUi = {
+  confirmLive: async () => false,
+  progress: (): Progress => ({ start() {}, increment() {}, stop() {} }),
+};
+
+describe('replaying logged InviteToChat requests against a gateway', () => {
+  let gateway: TestGateway;
+  let server: Server;
+  let target: string;
+  let directory: string;
+  let logFile: string;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ label: 'replay' });
+    server = gateway.app!.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    directory = mkdtempSync(join(tmpdir(), 'ig-replay-run-'));
+    logFile = join(directory, 'logs', 'urs-0800.log');
+    writeLogFile(logFile, LOG);
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await gateway.dispose();
+  });
+
+  const replay = (args: string[], ui = silentUi) => runReplay(parseReplayArgs([join(directory, 'logs'), '--target', target, '--api-key', TENANT1_KEY, ...args]), ui);
+  const readReport = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as { summary: ReplaySummary; run: { redacted: boolean }; items: ReportItem[] };
+
+  it('classifies every request of the log against its logged reply, and writes the report row by row, differences first', async () => {
+    const reportPath = join(directory, 'reports', 'first.json');
+    const outcome = await replay(['--report', reportPath]);
+
+    expect(outcome.exitStatus).toBe(1);
+    const report = readReport(reportPath);
+    expect(report.summary).toEqual({
+      requests: 9,
+      same: 4,
+      newlyFailing: 1,
+      newlyPassing: 1,
+      changedFault: 1,
+      changedRendering: 0,
+      unparsed: 2,
+      skippedLines: 2, // the start line and the EventAck line
+      filtered: 0,
+    } satisfies ReplaySummary);
+    const rows = report.items.map((item) => [item.class, item.line, item.peer, item.referenceId, item.logged?.result ?? null, item.logged?.FaultCode ?? null, item.now?.result ?? null, item.now?.FaultCode ?? null]);
+    const differences = rows.slice(0, 5);
+    expect(differences).toEqual(
+      expect.arrayContaining([
+        ['newlyFailing', lineOf("sent to 'DMS_01'", lineOf('12:00:02.000')), 'DMS_01', 2, 'success', null, 'fault', 1020],
+        ['newlyPassing', lineOf('12:00:03.000'), 'DMS_01', 3, 'fault', 1010, 'success', null],
+        ['changedFault', lineOf('12:00:04.000'), 'DMS_01', 4, 'fault', 1020, 'fault', 1010],
+        ['unparsed', lineOf('12:00:06.000'), null, null, null, null, null, null],
+        ['unparsed', lineOf('12:00:07.000'), null, null, null, null, null, null],
+      ]),
+    );
+    expect(rows.slice(5)).toEqual(
+      expect.arrayContaining([
+        ['same', lineOf('12:00:01.000'), 'DMS_01', 1, 'success', null, 'success', null],
+        ['same', lineOf("Sending to 'DMS_02'"), 'DMS_02', 1, 'fault', 1011, 'fault', 1011],
+        ['same', lineOf('12:00:05.000'), 'DMS_01', 5, 'success', null, 'success', null],
+        ['same', lineOf('"ReferenceId":9'), null, 9, null, null, 'success', null],
+      ]),
+    );
+    expect(rows).toHaveLength(9);
+    // Each logged reply is named by its own line, so a reader can open the log there.
+    const sameAsLogged = report.items.find((item) => item.referenceId === 1 && item.peer === 'DMS_01')!;
+    expect(sameAsLogged.logged!.line).toBe(lineOf('Event3rdServerResponse', lineOf('12:00:01.050')));
+    expect(report.items.find((item) => item.class === 'unparsed' && item.line === lineOf('12:00:07.000'))!.problem).toMatch(/cut off/);
+    expect(readFileSync(join(directory, 'reports', 'first.html'), 'utf8')).toMatch(/newly failing[\s\S]*<h2>Unchanged<\/h2>/);
+  });
+
+  it('masks phone numbers and names in the report unless --no-redact', async () => {
+    const masked = join(directory, 'reports', 'masked.json');
+    const plain = join(directory, 'reports', 'plain.json');
+    await replay(['--report', masked]);
+    await replay(['--report', plain, '--no-redact']);
+
+    for (const file of [masked, masked.replace('.json', '.html')]) {
+      const text = readFileSync(file, 'utf8');
+      for (const personal of ['+15551230001', '15551230001', '+15551239999', 'Silva', '"Ana"']) expect(text).not.toContain(personal);
+      expect(text).toContain('+*******0001');
+    }
+    const plainText = readFileSync(plain, 'utf8');
+    expect(plainText).toContain('+15551230001');
+    expect(plainText).toContain('\\"text\\":\\"Ana\\"');
+    expect(readReport(masked).run.redacted).toBe(true);
+  });
+
+  it('holds renders against a --baseline report: a changed standard response shows as changed rendering', async () => {
+    const baselinePath = join(directory, 'reports', 'baseline.json');
+    await replay(['--report', baselinePath]);
+
+    // The next build's order_ready template speaks British English.
+    const templatesDir = join(directory, 'templates-next');
+    cpSync(SAMPLE_TEMPLATES_DIR, templatesDir, { recursive: true });
+    const orderReady = JSON.parse(readFileSync(join(templatesDir, 'order_ready.json'), 'utf8')) as { language: string };
+    writeFileSync(join(templatesDir, 'order_ready.json'), JSON.stringify({ ...orderReady, language: 'en_GB' }));
+    const next = await startTestGateway({ label: 'replay-next', templatesDir });
+    const nextServer = next.app!.listen(0, '127.0.0.1');
+    await new Promise((resolve) => nextServer.once('listening', resolve));
+    try {
+      const nextTarget = `http://127.0.0.1:${(nextServer.address() as AddressInfo).port}`;
+      const reportPath = join(directory, 'reports', 'next.json');
+      await runReplay(parseReplayArgs([logFile, '--target', nextTarget, '--api-key', TENANT1_KEY, '--baseline', baselinePath, '--report', reportPath]), silentUi);
+
+      const report = readReport(reportPath);
+      const changed = report.items.filter((item) => item.class === 'changedRendering').map((item) => item.referenceId);
+      // DMS_01's ReferenceId 1 and the JSON line render order_ready; ReferenceId 3 is newly passing (that wins).
+      expect(changed.sort()).toEqual([1, 9]);
+      const item = report.items.find((i) => i.referenceId === 9)!;
+      expect(item.baseline!.rendered).toContain('"en_US"');
+      expect(item.now!.rendered).toContain('"en_GB"');
+      expect(report.summary.changedRendering).toBe(2);
+      expect(report.summary.same).toBe(2);
+    } finally {
+      await new Promise((resolve) => nextServer.close(resolve));
+      await next.dispose();
+    }
+  });
+
+  it('replays only the asked channel and time window, and counts what it left out', async () => {
+    const byChannel = await replay(['--channel', 'apple-main']);
+    expect(byChannel.summary).toMatchObject({ requests: 3, same: 1, unparsed: 2, filtered: 6 });
+
+    const byWindow = await replay(['--since', '12:00:02', '--until', '12:00:04']);
+    // ReferenceIds 2 and 3; the JSON line has no time, so it is outside any window.
+    expect(byWindow.summary).toMatchObject({ requests: 4, newlyFailing: 1, newlyPassing: 1, unparsed: 2, filtered: 5 });
+  });
+
+  it('exits 0 when nothing changed, 1 on differences, 2 on usage and connection errors', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const cleanLog = join(directory, 'clean.log');
+      writeLogFile(cleanLog, [...tabRequest('09:00:00.000', 'DMS_01', 1, ORDER_READY), ...response('09:00:00.010', 'DMS_01', 1)].join('\n'));
+      expect(await replayCommand([cleanLog, '--target', target, '--api-key', TENANT1_KEY])).toBe(0);
+      expect(await replayCommand([logFile, '--target', target, '--api-key', TENANT1_KEY])).toBe(1);
+
+      expect(await replayCommand([logFile, '--target', target])).toBe(2); // no API key
+      expect(await replayCommand([logFile, '--target', target, '--api-key', TENANT1_KEY, '--rate', 'fast'])).toBe(2);
+      expect(await replayCommand([join(directory, 'missing.log'), '--target', target, '--api-key', TENANT1_KEY])).toBe(2);
+      expect(await replayCommand([logFile, '--target', target, '--api-key', 'not-a-key'])).toBe(2);
+      expect(await replayCommand([logFile, '--target', 'http://127.0.0.1:9', '--api-key', TENANT1_KEY])).toBe(2);
+      expect(error.mock.calls.flat().join('\n')).toMatch(/--api-key is required[\s\S]*--rate must be a positive number[\s\S]*no such file[\s\S]*refused the API key[\s\S]*cannot reach/);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+
+  it('runs as `invite-gateway replay` from the package bin, and asks for --yes when --live is not on a terminal', async () => {
+    const usage = await runBin(['replay']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/name at least one log file[\s\S]*--baseline/);
+
+    // The gateway runs in this process, so the child must run asynchronously.
+    const live = await runBin(['replay', logFile, '--target', target, '--api-key', TENANT1_KEY, '--live']);
+    expect(live.status).toBe(2);
+    expect(live.stderr).toMatch(/pass --yes/);
+  });
+
+  it('sends nothing live without confirmation, and creates real sessions once confirmed', async () => {
+    const before = await listKeys(gateway.redis, `${gateway.prefix}:session`);
+    await expect(replay(['--live'])).rejects.toThrow(/not confirmed/);
+    expect(await listKeys(gateway.redis, `${gateway.prefix}:session`)).toEqual(before);
+
+    const outcome = await replay(['--live', '--channel', 'whatsapp-main'], { ...silentUi, confirmLive: async () => true });
+    // Live answers carry a session id and no render; outcomes compare with the log as in a dry run.
+    expect(outcome.summary).toMatchObject({ same: 3, newlyFailing: 1, newlyPassing: 1, changedFault: 1 });
+    const sessions = await listKeys(gateway.redis, `${gateway.prefix}:session`);
+    expect(sessions.filter((key) => !key.endsWith(':history')).length - before.length).toBe(3); // refs 1 (DMS_01), 3 and the JSON line
+  });
+
+  it('paces requests at --rate', async () => {
+    const started = performance.now();
+    await replay(['--rate', '20', '--concurrency', '1', '--channel', 'whatsapp-main']);
+    // Six requests at 20/s: the last starts 250 ms after the first.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('tolerates a report directory that does not exist yet, and refuses one that cannot be written before replaying', async () => {
+    const nested = join(directory, 'a', 'b', 'r.json');
+    await replay(['--report', nested]);
+    expect(existsSync(nested)).toBe(true);
+    writeFileSync(join(directory, 'file-not-dir'), '');
+    await expect(replay(['--report', join(directory, 'file-not-dir', 'r.json')])).rejects.toThrow(/--report/);
+  });
+});
+
+/** Runs the package bin with stdin closed (not a terminal). */
+async function runBin(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const bin = fileURLToPath(new URL('../../bin/invite-gateway.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { status, stderr };
+}
+
+function writeLogFile(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+}
