@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { extractRequests } from '../src/replay/extract-requests.js';
+import { extractRequestBatches } from '../src/replay/extract-requests.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '500' }, keep: { type: 'boolean', default: false } } });
 const targetBytes = Number(values.mb) * 1024 * 1024;
@@ -99,7 +99,7 @@ try {
   });
   const replay = await timed(async () => {
     let requests = 0;
-    for await (const item of extractRequests(path)) if (item.kind === 'request') requests++;
+    for await (const batch of extractRequestBatches(path)) for (const item of batch) if (item.kind === 'request') requests++;
     return requests;
   });
   console.log(`log of ${mb.toFixed(0)} MB`);

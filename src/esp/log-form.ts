@@ -53,6 +53,9 @@ function direction(words: string): 'sent' | 'received' {
   return /^(sent|sending)/i.test(words) ? 'sent' : 'received';
 }
 
+const TYPED_VALUE = /^ +\[(\w+)\] *=(.*)$/;
+const ATTRIBUTE = /^(?:Attribute(\w+)|(attr_\w+))(?:\s+\[(\w+)\] *= *|\s+)(.*)$/;
+
 interface OpenList {
   indent: number;
   list: KvList;
@@ -62,14 +65,15 @@ interface OpenList {
  * Parses the lines of one logged message (header first, when present). `firstLineNumber` is the
  * header's line in its file, so faults name the line a reader can open.
  */
-export function parseLogMessage(lines: readonly string[], firstLineNumber = 1): LoggedMessage {
-  const header = lines.length > 0 ? parseLogHeader(lines[0]!) : undefined;
+export function parseLogMessage(lines: readonly string[], firstLineNumber = 1, knownHeader?: LogHeader): LoggedMessage {
+  // A caller that already read the header line (the replay's splitter) passes it to save a regex pass.
+  const header = knownHeader ?? (lines.length > 0 ? parseLogHeader(lines[0]!) : undefined);
   const attributes = newKvList();
   const stack: OpenList[] = [{ indent: -1, list: attributes }];
   // The width of one nesting level, learnt from the lines: a tab, two spaces, four spaces …
   let indentUnit: number | undefined;
   for (let index = header ? 1 : 0; index < lines.length; index++) {
-    const raw = lines[index]!.replace(/\s+$/, '');
+    const raw = lines[index]!.trimEnd();
     const text = raw.trimStart();
     if (text === '' || text === ')') continue;
     const indent = raw.length - text.length;
@@ -93,7 +97,8 @@ export function parseLogMessage(lines: readonly string[], firstLineNumber = 1): 
 
 /** Reads one item line into `into`; a list opener is pushed so deeper lines land in it. */
 function readLine(text: string, indent: number, into: KvList, stack: OpenList[], indentUnit: number, lineNumber: number): void {
-  const attribute = /^(?:Attribute(\w+)|(attr_\w+))(?:\s+\[(\w+)\] *= *|\s+)(.*)$/.exec(text);
+  // Most lines are items (`'Key'…`); the attribute regex runs only on lines that can be attributes.
+  const attribute = text.charCodeAt(0) === 39 /* ' */ ? null : ATTRIBUTE.exec(text);
   if (attribute) {
     readAttribute(attribute, indent, into, stack, lineNumber);
     return;
@@ -104,7 +109,7 @@ function readLine(text: string, indent: number, into: KvList, stack: OpenList[],
   const key = text.slice(1, keyEnd);
   const rest = text.slice(keyEnd + 1);
 
-  const typed = /^ +\[(\w+)\] *=(.*)$/.exec(rest);
+  const typed = rest.charCodeAt(0) === 32 /* space */ ? TYPED_VALUE.exec(rest) : null;
   if (typed) {
     readTypedValue(key, typed[1]!, typed[2]!.trim(), indent, into, stack, lineNumber);
     return;

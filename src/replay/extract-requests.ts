@@ -1,111 +1,179 @@
 import { EspFault } from '../esp/faults.js';
 import { getEntry, isKvList, scalarToString, type KvList } from '../esp/kvlist.js';
 import { parseLogMessage } from '../esp/log-form.js';
-import type { EspRequest } from '../esp/model.js';
 import { parseJsonRequest } from '../esp/json-form.js';
-import { readLogItems, type LogBlock, type ReadOptions } from './log-blocks.js';
+import type { EspRequest } from '../esp/model.js';
+import { scanRequestBlock } from './quick-scan.js';
+import { readLogItemBatches, type LogBlock, type ReadOptions } from './log-blocks.js';
 
 /** What the server answered a logged request with. */
 export type LoggedReply =
   | { kind: 'response'; line: number; sessionId?: string }
   | { kind: 'fault'; line: number; faultCode?: number; faultString?: string };
 
-export type ReplayItem =
-  | { kind: 'request'; file: string; line: number; peer?: string; time?: string; request: EspRequest; reply?: LoggedReply }
-  | { kind: 'json'; file: string; line: number; request: EspRequest }
-  | { kind: 'unparsed'; file: string; line: number; problem: string }
-  | { kind: 'skipped'; count: number };
+/**
+ * A logged request, kept as its text: it is parsed in full only when it is replayed
+ * (`parseLoggedItem`), so reading a log costs little more than splitting it into messages. The
+ * few fields pairing and filters need are read on the way.
+ */
+export interface LoggedRequest {
+  kind: 'request';
+  /** `log`: a Request3rdServer block (lines joined by `\n`); `json`: a `POST /esp` JSON line. */
+  form: 'log' | 'json';
+  text: string;
+  file: string;
+  line: number;
+  peer?: string;
+  time?: string;
+  referenceId?: number;
+  /** `_umsChannel` and `_umsBusinessId` as read by a quick scan, for `--channel` / `--business-id`. */
+  channel?: string;
+  businessId?: string;
+  reply?: LoggedReply;
+}
 
-type PendingRequest = Extract<ReplayItem, { kind: 'request' }>;
+/** A block that cannot be read; `peer` and `time` come from its header when it has one. */
+export interface UnparsedBlock {
+  kind: 'unparsed';
+  file: string;
+  line: number;
+  peer?: string;
+  time?: string;
+  problem: string;
+}
+
+export type ReplayItem = LoggedRequest | UnparsedBlock | { kind: 'skipped'; count: number };
+
+type PendingRequest = LoggedRequest;
 
 /**
  * Every `ChatService.InviteToChat` request of one log, paired with the reply logged for it: the
  * `Event3rdServerResponse` or `Event3rdServerFault` from the same peer with the same ReferenceId,
  * nearest after it (clients recycle ReferenceIds, so the most recent unanswered request wins).
  * Broken blocks are reported as unparsed with their line, never dropped; other lines are counted.
+ * Items come in batches, one per chunk of the file, which keeps async overhead off the hot path.
  */
-export async function* extractRequests(file: string, options: ReadOptions = {}): AsyncGenerator<ReplayItem> {
+export async function* extractRequestBatches(file: string, options: ReadOptions = {}): AsyncGenerator<ReplayItem[]> {
   // Unanswered requests by peer and ReferenceId, most recent last.
-  const pending = new Map<string, PendingRequest[]>();
-  for await (const item of readLogItems(file, options)) {
-    if (item.kind === 'skipped') {
-      yield item;
-    } else if (item.kind === 'json') {
-      yield jsonItem(file, item.text, item.line);
-    } else {
-      yield* blockItems(file, item, pending);
+  const pending = new UnansweredRequests();
+  for await (const batch of readLogItemBatches(file, options)) {
+    const out: ReplayItem[] = [];
+    for (const item of batch) {
+      if (item.kind === 'skipped') out.push(item);
+      else if (item.kind === 'json') out.push(jsonItem(file, item.text, item.line));
+      else blockItems(file, item, pending, out);
     }
+    if (out.length > 0) yield out;
   }
-  const unanswered = [...pending.values()].flat().sort((a, b) => a.line - b.line);
-  yield* unanswered;
+  yield pending.all();
 }
 
+/** The same items one by one. */
+export async function* extractRequests(file: string, options: ReadOptions = {}): AsyncGenerator<ReplayItem> {
+  for await (const batch of extractRequestBatches(file, options)) yield* batch;
+}
+
+/** JSON lines are rare (captured by QA, not by servers): parsed at once, so filters read them exactly. */
 function jsonItem(file: string, text: string, line: number): ReplayItem {
+  let request: EspRequest;
   try {
-    return { kind: 'json', file, line, request: parseJsonRequest(text) };
+    request = parseJsonRequest(text);
   } catch (error) {
     return { kind: 'unparsed', file, line, problem: problemOf(error) };
   }
+  const parameters = getEntry(request.request, 'Parameters');
+  const parameter = (key: string) => {
+    const value = isKvList(parameters) ? getEntry(parameters, key) : undefined;
+    return value === undefined || isKvList(value) ? undefined : scalarToString(value);
+  };
+  return { kind: 'request', form: 'json', text, file, line, referenceId: request.referenceId, channel: parameter('_umsChannel'), businessId: parameter('_umsBusinessId') };
 }
 
-function* blockItems(file: string, block: LogBlock, pending: Map<string, PendingRequest[]>): Generator<ReplayItem> {
+/**
+ * Requests waiting for their reply, by peer and ReferenceId, most recent last. Nested maps with
+ * the ReferenceId as a number key: no key string is built per message on this hot path.
+ */
+class UnansweredRequests {
+  private readonly byPeer = new Map<string, Map<number | undefined, PendingRequest[]>>();
+
+  add(request: PendingRequest): void {
+    let byReference = this.byPeer.get(request.peer ?? '');
+    if (!byReference) this.byPeer.set(request.peer ?? '', (byReference = new Map()));
+    const waiting = byReference.get(request.referenceId);
+    if (waiting) waiting.push(request);
+    else byReference.set(request.referenceId, [request]);
+  }
+
+  /** The most recent request from `peer` with that ReferenceId, no longer waiting. */
+  take(peer: string | undefined, referenceId: number | undefined): PendingRequest | undefined {
+    const byReference = this.byPeer.get(peer ?? '');
+    const waiting = byReference?.get(referenceId);
+    const request = waiting?.pop();
+    if (waiting?.length === 0) byReference!.delete(referenceId);
+    return request;
+  }
+
+  /** Requests never answered, in file order. */
+  all(): PendingRequest[] {
+    return [...this.byPeer.values()].flatMap((byReference) => [...byReference.values()].flat()).sort((a, b) => a.line - b.line);
+  }
+}
+
+function blockItems(file: string, block: LogBlock, pending: UnansweredRequests, out: ReplayItem[]): void {
   const { message } = block.header;
   const isRequest = message === 'Request3rdServer';
   const isReply = message === 'Event3rdServerResponse' || message === 'Event3rdServerFault';
   if (!isRequest && !isReply) {
-    yield { kind: 'skipped', count: block.lines.length };
+    out.push({ kind: 'skipped', count: block.lineCount });
     return;
   }
   if (block.truncated) {
-    yield { kind: 'unparsed', file, line: block.line, problem: `${message} is cut off: its closing ")" never came` };
+    out.push({ kind: 'unparsed', file, line: block.line, peer: block.header.peer, time: block.header.time, problem: `${message} is cut off: its closing ")" never came` });
     return;
   }
-  let parsed: ReturnType<typeof parseLogMessage>;
-  try {
-    parsed = parseLogMessage(block.lines, block.line);
-  } catch (error) {
-    yield { kind: 'unparsed', file, line: block.line, problem: problemOf(error) };
-    return;
-  }
-  const key = `${parsed.peer ?? ''}|${parsed.referenceId ?? ''}`;
-  const request = parsed.attributes.Request;
   if (isRequest) {
-    if (!isKvList(request)) {
-      yield { kind: 'unparsed', file, line: block.line, problem: 'the logged Request3rdServer has no Request list' };
+    const scan = scanRequestBlock(block.text);
+    if (scan.otherMethod) {
+      out.push({ kind: 'skipped', count: block.lineCount });
       return;
     }
-    if (getEntry(request, 'Service') !== 'ChatService' || getEntry(request, 'Method') !== 'InviteToChat') {
-      yield { kind: 'skipped', count: block.lines.length };
-      return;
-    }
-    const userData = parsed.attributes.UserData;
-    const item: PendingRequest = {
+    const { fields } = scan;
+    pending.add({
       kind: 'request',
+      form: 'log',
+      text: block.text,
       file,
       line: block.line,
-      peer: parsed.peer,
-      time: parsed.time,
-      request: { referenceId: parsed.referenceId, request, userData: isKvList(userData) ? userData : undefined },
-    };
-    pending.set(key, [...(pending.get(key) ?? []), item]);
+      peer: block.header.peer,
+      time: block.header.time,
+      referenceId: fields.referenceId,
+      channel: fields.channel,
+      businessId: fields.businessId,
+    });
     return;
   }
-  const waiting = pending.get(key);
-  const answered = waiting?.pop();
+  // Replies are short: parsed in full, so a broken one is reported.
+  let parsed: ReturnType<typeof parseLogMessage>;
+  try {
+    parsed = parseLogMessage(block.text.split('\n'), block.line, block.header);
+  } catch (error) {
+    out.push({ kind: 'unparsed', file, line: block.line, peer: block.header.peer, time: block.header.time, problem: problemOf(error) });
+    return;
+  }
+  const request = parsed.attributes.Request;
+  const answered = pending.take(parsed.peer, parsed.referenceId);
   if (!answered) {
-    yield { kind: 'skipped', count: block.lines.length }; // a reply to a request outside this log
+    out.push({ kind: 'skipped', count: block.lineCount }); // a reply to a request outside this log
     return;
   }
-  if (waiting!.length === 0) pending.delete(key);
   answered.reply = replyOf(message, block.line, isKvList(request) ? request : undefined);
-  yield answered;
+  out.push(answered);
 }
 
 function replyOf(message: string, line: number, list: KvList | undefined): LoggedReply {
-  const value = (key: string) => getEntry(list, key);
   if (message === 'Event3rdServerFault') {
-    const code = value('FaultCode');
-    const text = value('FaultString');
+    const code = getEntry(list, 'FaultCode');
+    const text = getEntry(list, 'FaultString');
     return {
       kind: 'fault',
       line,
@@ -113,10 +181,30 @@ function replyOf(message: string, line: number, list: KvList | undefined): Logge
       faultString: text === undefined || isKvList(text) ? undefined : scalarToString(text),
     };
   }
-  const sessionId = value('_umsChatSessionId');
+  const sessionId = getEntry(list, '_umsChatSessionId');
   return { kind: 'response', line, sessionId: sessionId === undefined || isKvList(sessionId) ? undefined : scalarToString(sessionId) };
 }
 
 function problemOf(error: unknown): string {
   return error instanceof EspFault || error instanceof Error ? error.message : String(error);
+}
+
+export type ParsedLoggedRequest = { kind: 'request'; request: EspRequest } | { kind: 'unparsed'; problem: string } | { kind: 'otherMethod' };
+
+/**
+ * The full parse of a logged request, done when it is about to be replayed. A block the quick
+ * scan let through may still turn out broken (unparsed) or not an InviteToChat (not replayed).
+ */
+export function parseLoggedRequest(item: Pick<LoggedRequest, 'form' | 'text' | 'line'>): ParsedLoggedRequest {
+  try {
+    if (item.form === 'json') return { kind: 'request', request: parseJsonRequest(item.text) };
+    const parsed = parseLogMessage(item.text.split('\n'), item.line);
+    const request = parsed.attributes.Request;
+    if (!isKvList(request)) return { kind: 'unparsed', problem: 'the logged Request3rdServer has no Request list' };
+    if (getEntry(request, 'Service') !== 'ChatService' || getEntry(request, 'Method') !== 'InviteToChat') return { kind: 'otherMethod' };
+    const userData = parsed.attributes.UserData;
+    return { kind: 'request', request: { referenceId: parsed.referenceId, request, userData: isKvList(userData) ? userData : undefined } };
+  } catch (error) {
+    return { kind: 'unparsed', problem: problemOf(error) };
+  }
 }

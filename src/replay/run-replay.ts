@@ -8,8 +8,9 @@ import { UsageError, type ReplayOptions } from './replay-options.js';
 import { hasDifferences, type ReplaySummary, type ReportItem, type ReportRun } from './report.js';
 import { ReportWriter } from './report-writer.js';
 import { getEntry, isKvList } from '../esp/kvlist.js';
-import type { WorkItem } from './work-list.js';
-import { WorkList } from './work-list.js';
+import type { EspRequest } from '../esp/model.js';
+import { parseLoggedRequest } from './extract-requests.js';
+import { selected, WorkList, type WorkItem } from './work-list.js';
 
 export interface ReplayUi {
   /** Asked before a live replay; false stops the run. */
@@ -46,7 +47,8 @@ export async function runReplay(options: ReplayOptions, ui: ReplayUi): Promise<R
     const replay = ui.progress('replaying', 'requests');
     replay.start(work.count);
     await forEachPaced(work.items(), options, async (item) => {
-      await report.add(await replayOne(item, client, baseline, options.redact));
+      const reportItem = await replayOne(item, client, baseline, options, report);
+      if (reportItem) await report.add(reportItem);
       replay.increment();
     });
     replay.stop();
@@ -67,10 +69,28 @@ async function readLogs(files: { path: string; bytes: number }[], options: Repla
   }
 }
 
-async function replayOne(item: WorkItem, client: GatewayClient, baseline: Baseline | undefined, redact: boolean): Promise<ReportItem> {
-  const referenceId = item.request.referenceId ?? null;
-  const answer = await client.send(item.request);
-  const redactor = new Redactor(item.request);
+/**
+ * Parses one logged request in full, sends it and compares the answer. Undefined when there is
+ * nothing to report: the request turned out not to be an InviteToChat, or outside the filters.
+ */
+async function replayOne(item: WorkItem, client: GatewayClient, baseline: Baseline | undefined, options: ReplayOptions, report: ReportWriter): Promise<ReportItem | undefined> {
+  const referenceId = item.referenceId ?? null;
+  const peer = item.peer ?? null;
+  const parsed = parseLoggedRequest(item);
+  if (parsed.kind === 'unparsed') return { file: item.file, line: item.line, peer, referenceId, class: 'unparsed', logged: null, now: null, problem: parsed.problem };
+  if (parsed.kind === 'otherMethod') {
+    report.summary.skippedLines += item.text.split('\n').length;
+    return undefined;
+  }
+  const request = parsed.request;
+  const invite = inviteOf(request);
+  if (!selected({ ...invite, time: item.time }, options, 'parsed')) {
+    report.summary.filtered++;
+    return undefined;
+  }
+  const redact = options.redact;
+  const answer = await client.send(request);
+  const redactor = new Redactor(request);
   const masked = (a: Answer | null | undefined) => (a ? maskAnswer(a, redactor) : a);
   const before = baseline?.answerFor(item.file, item.line, referenceId);
   // Renders compare in the form the baseline stored them.
@@ -79,13 +99,13 @@ async function replayOne(item: WorkItem, client: GatewayClient, baseline: Baseli
   return {
     file: item.file,
     line: item.line,
-    peer: item.peer,
+    peer,
     referenceId,
     class: itemClass,
     logged: redact ? masked(item.logged)! : item.logged,
     now: redact ? maskAnswer(answer, redactor) : answer,
     ...(before ? { baseline: before } : {}),
-    invite: inviteOf(item, redact ? redactor : undefined),
+    invite: redact ? { ...invite, clientId: invite.clientId === undefined ? undefined : redactor.text(invite.clientId) } : invite,
   };
 }
 
@@ -97,8 +117,8 @@ function maskAnswer(answer: Answer, redactor: Redactor): Answer {
   };
 }
 
-function inviteOf(item: WorkItem, redactor: Redactor | undefined): ReportItem['invite'] {
-  const parameters = getEntry(item.request.request, 'Parameters');
+function inviteOf(request: EspRequest): NonNullable<ReportItem['invite']> {
+  const parameters = getEntry(request.request, 'Parameters');
   const value = (key: string) => {
     const entry = isKvList(parameters) ? getEntry(parameters, key) : undefined;
     return entry === undefined || isKvList(entry) ? undefined : String(entry);
@@ -108,7 +128,7 @@ function inviteOf(item: WorkItem, redactor: Redactor | undefined): ReportItem['i
     channel: value('_umsChannel'),
     businessId: value('_umsBusinessId'),
     standardResponseId: value('StandardResponseId'),
-    clientId: clientId === undefined || !redactor ? clientId : redactor.text(clientId),
+    clientId,
   };
 }
 

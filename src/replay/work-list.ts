@@ -4,23 +4,15 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { getEntry, isKvList } from '../esp/kvlist.js';
-import type { EspRequest } from '../esp/model.js';
 import type { Answer } from './classify.js';
-import { extractRequests, type LoggedReply, type ReplayItem } from './extract-requests.js';
+import { extractRequestBatches, type LoggedReply, type LoggedRequest, type ReplayItem } from './extract-requests.js';
 import type { Progress } from './progress.js';
 import type { ReplayOptions } from './replay-options.js';
 import type { ReportWriter } from './report-writer.js';
 import { inTimeWindow } from './time-window.js';
 
-/** A logged request to replay, with the reply the log holds for it. */
-export interface WorkItem {
-  file: string;
-  line: number;
-  peer: string | null;
-  request: EspRequest;
-  logged: Answer | null;
-}
+/** A logged request to replay (still as text), with the reply the log holds for it. */
+export type WorkItem = Omit<LoggedRequest, 'kind' | 'reply'> & { logged: Answer | null };
 
 /**
  * The requests to replay, read from every log first into a scratch file: the replay then knows its
@@ -39,11 +31,13 @@ export class WorkList {
     let count = 0;
     try {
       for (const file of files) {
-        for await (const item of extractRequests(file.path, { onBytesRead: (bytes) => progress.increment(bytes) })) {
-          const work = await toWork(item, options, report);
-          if (!work) continue;
-          count++;
-          if (!out.write(JSON.stringify(work) + '\n')) await once(out, 'drain');
+        for await (const batch of extractRequestBatches(file.path, { onBytesRead: (bytes) => progress.increment(bytes) })) {
+          for (const item of batch) {
+            const work = await toWork(item, options, report);
+            if (!work) continue;
+            count++;
+            if (!out.write(JSON.stringify(work) + '\n')) await once(out, 'drain');
+          }
         }
       }
     } finally {
@@ -69,31 +63,33 @@ async function toWork(item: ReplayItem, options: ReplayOptions, report: ReportWr
       report.summary.skippedLines += item.count;
       return undefined;
     case 'unparsed':
-      await report.add({ file: item.file, line: item.line, peer: null, referenceId: null, class: 'unparsed', logged: null, now: null, problem: item.problem });
-      return undefined;
-    case 'json':
-    case 'request': {
-      const time = item.kind === 'request' ? item.time : undefined;
-      if (!selected(item.request, time, options)) {
+      // Only the time window can place a block that cannot be read.
+      if (!inTimeWindow(item.time, options.since, options.until)) {
         report.summary.filtered++;
         return undefined;
       }
-      const peer = item.kind === 'request' ? (item.peer ?? null) : null;
-      const reply = item.kind === 'request' ? item.reply : undefined;
-      return { file: item.file, line: item.line, peer, request: item.request, logged: reply ? answerOfReply(reply) : null };
+      await report.add({ file: item.file, line: item.line, peer: item.peer ?? null, referenceId: null, class: 'unparsed', logged: null, now: null, problem: item.problem });
+      return undefined;
+    case 'request': {
+      if (!selected(item, options, 'scanned')) {
+        report.summary.filtered++;
+        return undefined;
+      }
+      const { kind: _kind, reply, ...logged } = item;
+      return { ...logged, logged: reply ? answerOfReply(reply) : null };
     }
   }
 }
 
-function selected(request: EspRequest, time: string | undefined, options: ReplayOptions): boolean {
-  const parameters = getEntry(request.request, 'Parameters');
-  const parameter = (key: string) => {
-    const value = isKvList(parameters) ? getEntry(parameters, key) : undefined;
-    return value === undefined || isKvList(value) ? undefined : String(value);
-  };
-  if (options.channel !== undefined && parameter('_umsChannel') !== options.channel) return false;
-  if (options.businessId !== undefined && parameter('_umsBusinessId') !== options.businessId) return false;
-  return inTimeWindow(time, options.since, options.until);
+/**
+ * `--channel`, `--business-id`, `--since` and `--until`. On `scanned` fields (read before the full
+ * parse) a value the scan could not read does not exclude the request: the full parse decides,
+ * and a broken block is then reported rather than hidden by a filter.
+ */
+export function selected(fields: { channel?: string; businessId?: string; time?: string }, options: ReplayOptions, source: 'scanned' | 'parsed'): boolean {
+  const excludes = (wanted: string | undefined, value: string | undefined) => wanted !== undefined && value !== wanted && (value !== undefined || source === 'parsed');
+  if (excludes(options.channel, fields.channel) || excludes(options.businessId, fields.businessId)) return false;
+  return inTimeWindow(fields.time, options.since, options.until);
 }
 
 function answerOfReply(reply: LoggedReply): Answer {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { extractRequests, type ReplayItem } from '../../src/replay/extract-requests.js';
+import { extractRequests, parseLoggedRequest, type ReplayItem } from '../../src/replay/extract-requests.js';
 
 /** A day of server log written for the purpose: two clients, recycled ReferenceIds, noise, a broken and a cut-off message. */
 const LOG = [
@@ -71,7 +71,12 @@ async function collect(path: string): Promise<ReplayItem[]> {
   return items;
 }
 
-const clientOf = (item: ReplayItem) => (item.kind === 'request' || item.kind === 'json' ? (item.request.request.Parameters as Record<string, string>)._umsClientId : undefined);
+function requestOf(item: ReplayItem) {
+  if (item.kind !== 'request') return undefined;
+  const parsed = parseLoggedRequest(item);
+  return parsed.kind === 'request' ? parsed.request : undefined;
+}
+const clientOf = (item: ReplayItem) => (requestOf(item)?.request.Parameters as Record<string, string> | undefined)?._umsClientId;
 
 describe('extracting logged InviteToChat requests', () => {
   it.each([
@@ -86,8 +91,9 @@ describe('extracting logged InviteToChat requests', () => {
     expect(byClient['+15551230002']).toMatchObject({ line: 12, peer: 'DMS_02', reply: { kind: 'fault', line: 22, faultCode: 1010, faultString: '_umsBusinessId is missing or empty' } });
     // ReferenceId 7 again an hour later: its reply is the one after it, not the first one.
     expect(byClient['+15551230003']).toMatchObject({ line: 31, reply: { kind: 'response', line: 42, sessionId: '0000GaBNKN2Q0099' } });
-    expect(requests).toHaveLength(3);
-    expect(byClient['+15551230001']!.kind === 'request' && byClient['+15551230001']!.request.request.Parameters).toEqual({
+    // The broken block (line 38) is a request too until it is parsed in full; the JSON line is one.
+    expect(requests.map((item) => item.line).sort((a, b) => a - b)).toEqual([2, 12, 31, 38, 46]);
+    expect(requestOf(byClient['+15551230001']!)!.request.Parameters).toEqual({
       _umsClientId: '+15551230001',
       _umsBusinessId: '+15550001111',
       Contact: { FirstName: 'Ana', LastName: 'Silva' },
@@ -97,12 +103,17 @@ describe('extracting logged InviteToChat requests', () => {
   it('reports broken and cut-off messages as unparsed with their line, and counts the lines outside any message', async () => {
     const items = await collect(writeLog('server.log', LOG));
     expect(items.filter((item) => item.kind === 'unparsed')).toEqual([
-      { kind: 'unparsed', file: expect.any(String), line: 38, problem: "log text line 41: a value must be 'quoted' or an integer, not \"ChatService\"" },
-      { kind: 'unparsed', file: expect.any(String), line: 47, problem: 'Request3rdServer is cut off: its closing ")" never came' },
+      { kind: 'unparsed', file: expect.any(String), line: 47, peer: 'DMS_01', time: '13:00:01.000', problem: 'Request3rdServer is cut off: its closing ")" never came' },
     ]);
+    // A broken request block is found when it is parsed in full, before it would be sent.
+    const broken = items.find((item) => item.kind === 'request' && item.line === 38)!;
+    expect(parseLoggedRequest(broken as Extract<ReplayItem, { kind: 'request' }>)).toEqual({
+      kind: 'unparsed',
+      problem: "log text line 41: a value must be 'quoted' or an integer, not \"ChatService\"",
+    });
     const skipped = items.reduce((sum, item) => sum + (item.kind === 'skipped' ? item.count : 0), 0);
     expect(skipped).toBe(2);
-    const json = items.find((item) => item.kind === 'json');
+    const json = items.find((item) => item.kind === 'request' && item.form === 'json');
     expect(json).toMatchObject({ line: 46 });
     expect(clientOf(json!)).toBe('+15551230004');
   });
