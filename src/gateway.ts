@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
 import type { Connector } from './connectors/connector.js';
 import { credentialsFingerprint } from './config/credentials.js';
+import { checkEnrichmentConfig, Enricher } from './enrichment/enricher.js';
 import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
@@ -53,7 +54,7 @@ export interface Gateway {
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
-  refuseFeaturesNotBuilt(config);
+  checkEnrichments(config);
   const catalog = loadStandardResponses(options.templatesDir);
   const keys = new RedisKeys(options.redisPrefix);
   const redis = createRequestConnection(options.redisUrl, config.limits.redisCommandTimeoutMs);
@@ -74,7 +75,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let app: Express | undefined;
   if (options.role !== 'worker') {
     const ids = await SessionIdGenerator.register(redis, keys.prefix);
-    const inviteToChat = new InviteToChat({ config, catalog, store, queue, ids });
+    const inviteToChat = new InviteToChat({
+      config,
+      catalog,
+      store,
+      queue,
+      ids,
+      enricher: new Enricher(),
+      onEnrichmentFailure: (channel, reason) => logger.warn({ channel, reason }, 'enrichment lookup failed: invite sent without the data'),
+    });
     app = createApp({
       inviteToChat,
       apiKeys: new ApiKeys(config),
@@ -102,15 +111,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-/**
- * A configuration naming a feature this build lacks must not start: invites would be enriched
- * silently without the data.
- */
-function refuseFeaturesNotBuilt(config: GatewayConfig): void {
+/** Enrichment settings the schema cannot judge (save groups, response paths) stop the start too. */
+function checkEnrichments(config: GatewayConfig): void {
   const problems: string[] = [];
   config.tenants.forEach((tenant, t) =>
     tenant.channels.forEach((channel, c) => {
-      if (channel.enrichment) problems.push(`tenants.${t}.channels.${c}.enrichment: enrichment is not available in this build yet`);
+      if (channel.enrichment) problems.push(...checkEnrichmentConfig(channel.enrichment).map((problem) => `tenants.${t}.channels.${c}.enrichment.${problem}`));
     }),
   );
   if (problems.length > 0) throw new ConfigError('configuration', problems);

@@ -15,6 +15,8 @@ import type { InviteCommand } from './invite-command.js';
 import { hashIdempotencyKey, requestFingerprint } from './request-fingerprint.js';
 import { checkChannelPolicy } from './channel-policy.js';
 import { validateInvite } from './validate-invite.js';
+import type { Enricher } from '../enrichment/enricher.js';
+import { cloneKvList, newKvList, type KvList } from '../esp/kvlist.js';
 
 /** `Interaction.DateCreated` in a dry run, so renders compare across runs (domain.md 2.1). */
 const DRY_RUN_CREATED_AT = '1970-01-01T00:00:00Z';
@@ -39,6 +41,10 @@ export interface InviteDependencies {
   store: SessionStore;
   queue: Queue<DeliveryJobData>;
   ids: SessionIdGenerator;
+  /** CRM lookups of channels with `enrichment`; without it such channels are not enriched. */
+  enricher?: Enricher;
+  /** Told when a lookup failed and the channel goes on without the data (for the log). */
+  onEnrichmentFailure?: (channel: string, reason: string) => void;
 }
 
 /**
@@ -49,7 +55,7 @@ export class InviteToChat {
   constructor(private readonly deps: InviteDependencies) {}
 
   async invite(request: EspRequest, options: InviteOptions): Promise<InviteResult> {
-    const command = validateInvite(request, options.tenant);
+    const command = await this.enrich(validateInvite(request, options.tenant));
     const sessionId = options.dryRun ? DRY_RUN_SESSION_ID : this.deps.ids.next();
     const createdAt = options.dryRun ? DRY_RUN_CREATED_AT : new Date().toISOString();
     const rendered = this.render(command, sessionId, createdAt);
@@ -59,6 +65,33 @@ export class InviteToChat {
     const session = newSession(command, sessionId, createdAt);
     const idempotency = this.idempotencyClaim(request, command, options.idempotencyKey);
     return this.store(session, command, rendered, idempotency);
+  }
+
+  /**
+   * The channel's CRM lookup (domain.md 1.5), before rendering, in dry runs too (a lookup only reads,
+   * and the render depends on it). Saved values fill `CustomProperties` and `UserData` keys the
+   * request left empty: what the routing strategy sent wins over the CRM. A failed lookup refuses
+   * the invite (1023) or lets it go on without the data, as the channel says.
+   */
+  private async enrich(command: InviteCommand): Promise<InviteCommand> {
+    const enrichment = command.channel.enrichment;
+    const enricher = this.deps.enricher;
+    if (!enrichment || !enricher) return command;
+    const result = await enricher.enrich(`${command.tenant.id}/${command.channel.name}`, enrichment, {
+      clientId: command.clientId,
+      contact: command.contact,
+      userData: command.userData,
+    });
+    if (result.outcome === 'failed') {
+      if (enrichment.onFailure === 'refuse') throw fault('enrichmentFailed', `the enrichment lookup of channel ${command.channel.name} failed: ${result.reason}`);
+      this.deps.onEnrichmentFailure?.(command.channel.name, result.reason);
+      return command;
+    }
+    return {
+      ...command,
+      customProperties: withDefaults(command.customProperties, result.saved.CustomProperties),
+      userData: withDefaults(command.userData, result.saved.UserData),
+    };
   }
 
   private render(command: InviteCommand, sessionId: string, createdAt: string): RenderedMessage | null {
@@ -166,4 +199,11 @@ function unavailable(error: unknown) {
     retryAfterSeconds: RETRY_AFTER_SECONDS,
     cause: error,
   });
+}
+
+/** A copy of `list` with `values` added under the keys it does not have (or has empty). */
+function withDefaults(list: KvList, values: Record<string, string>): KvList {
+  const merged = list ? cloneKvList(list) : newKvList();
+  for (const [key, value] of Object.entries(values)) if (!(key in merged) || merged[key] === '') merged[key] = value;
+  return merged;
 }

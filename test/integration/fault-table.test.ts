@@ -162,8 +162,8 @@ describe('ESP fault table', () => {
   });
 
   afterAll(() => {
-    // 1050 (Redis down) and 1099 (unexpected) have files of their own. 1023 needs channel
-    // enrichment, which this build does not have yet: a config with `enrichment` is refused at start.
+    // 1050 (Redis down), 1099 (unexpected) and 1023 (a failed CRM lookup, enrichment.test.ts)
+    // have files of their own.
     const covered = new Set([...seen, 1050, 1099, 1023]);
     const missing = Object.values(FAULTS).map((row) => row.code).filter((code) => !covered.has(code));
     expect(missing).toEqual([]);
