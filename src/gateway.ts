@@ -6,6 +6,9 @@ import type { GatewayConfig } from './config/schema.js';
 import type { Connector } from './connectors/connector.js';
 import { credentialsFingerprint } from './config/credentials.js';
 import { checkEnrichmentConfig, Enricher } from './enrichment/enricher.js';
+import { CampaignRunner, createCampaignQueue, startCampaignWorker } from './campaigns/campaign-runner.js';
+import { CampaignStore } from './campaigns/campaign-store.js';
+import type { SessionChangeListener } from './sessions/session-store.js';
 import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
@@ -61,13 +64,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   await connectAndPing(redis, 30_000, (error) => logger.warn({ err: error.message }, 'waiting for Redis'));
   const statusQueue = createStatusQueue(redis, keys);
-  const store = new SessionStore(redis, keys, config.limits.sessionTtlSeconds, statusWebhookListener(statusQueue, config, logger));
+  const campaigns = new CampaignStore(redis, keys, config.limits.sessionTtlSeconds);
+  const toTenantWebhook = statusWebhookListener(statusQueue, config, logger);
+  let trackCampaignRow: SessionChangeListener = async () => undefined;
+  const store = new SessionStore(redis, keys, config.limits.sessionTtlSeconds, async (change) => {
+    await toTenantWebhook(change);
+    await trackCampaignRow(change);
+  });
+  trackCampaignRow = campaignRowTracker(store, campaigns);
   const queue = createDeliveryQueue(redis, keys);
   const closers: Array<() => Promise<unknown>> = [];
 
   let worker: Worker<DeliveryJobData, JobResult> | undefined;
   if (options.role !== 'api') {
-    const started = startWorker(options, store, keys);
+    const started = startWorker(options, store, keys, campaigns);
     worker = started.worker;
     closers.push(started.close);
   }
@@ -84,7 +94,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       enricher: new Enricher(),
       onEnrichmentFailure: (channel, reason) => logger.warn({ channel, reason }, 'enrichment lookup failed: invite sent without the data'),
     });
+    // Campaign steps run where the use case is: on the API processes.
+    const campaignQueue = createCampaignQueue(redis, keys.bullPrefix);
+    const runner = new CampaignRunner(campaigns, inviteToChat, (id) => config.tenants.find((tenant) => tenant.id === id), campaignQueue);
+    const campaignConnection = createWorkerConnection(options.redisUrl);
+    const campaignWorker = startCampaignWorker(runner, campaignConnection, keys.bullPrefix, logger);
+    closers.push(async () => {
+      // With Redis gone the worker's close would wait for it forever; a step cut short is retried.
+      await Promise.race([campaignWorker.close(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+      await campaignQueue.close();
+      await closeConnection(campaignConnection);
+    });
     app = createApp({
+      campaigns,
+      runner,
+      catalog,
+      ids,
       inviteToChat,
       apiKeys: new ApiKeys(config),
       bodyLimitBytes: config.limits.bodyBytes,
@@ -122,7 +147,7 @@ function checkEnrichments(config: GatewayConfig): void {
   if (problems.length > 0) throw new ConfigError('configuration', problems);
 }
 
-function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKeys) {
+function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKeys, campaigns: CampaignStore) {
   const reportStatus = (report: Parameters<typeof applyStatusReport>[1]) => applyStatusReport(store, report);
   const connectors = new Map<string, Connector>();
   for (const tenant of options.config.tenants) {
@@ -140,6 +165,7 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
       retry: options.config.retry,
       chatQueueMaxLen: options.config.limits.chatQueueMaxLen,
       logger: options.logger,
+      campaignState: (campaignId) => campaigns.state(campaignId),
     },
     { connection, keys, concurrency: options.workerConcurrency },
   );
@@ -152,6 +178,16 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
       for (const connector of connectors.values()) await connector.close?.();
       await closeConnection(connection);
     },
+  };
+}
+
+/** Mirrors a campaign invite's delivery into its campaign row, so the campaign's counts follow. */
+function campaignRowTracker(store: SessionStore, campaigns: CampaignStore): SessionChangeListener {
+  return async (change) => {
+    const campaign = await store.campaignOf(change.sessionId);
+    if (!campaign) return;
+    const [campaignId, row] = campaign.split(':');
+    await campaigns.recordDelivery(campaignId!, Number(row), change.delivery, change.error?.code ?? '');
   };
 }
 

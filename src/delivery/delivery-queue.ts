@@ -15,6 +15,8 @@ export interface DeliveryJobData {
   businessId: string;
   /** The provider bodies rendered at the door; null when the invite has no standard response. */
   rendered: RenderedMessage | null;
+  /** Set for campaign invites: a paused campaign holds its jobs back. */
+  campaignId?: string;
 }
 
 export type RetrySettings = GatewayConfig['retry'];
@@ -24,9 +26,16 @@ export function createDeliveryQueue(connection: Redis, keys: RedisKeys): Queue<D
   return new Queue<DeliveryJobData>(DELIVERY_QUEUE_NAME, { connection, prefix: keys.bullPrefix });
 }
 
-export function deliveryJobOptions(sessionId: string, retry: RetrySettings): JobsOptions {
+/**
+ * BullMQ takes jobs without a priority before prioritised ones, so campaign invites get one: an
+ * invite from a live call never waits behind a campaign's backlog.
+ */
+const CAMPAIGN_PRIORITY = 10;
+
+export function deliveryJobOptions(sessionId: string, retry: RetrySettings, source: 'live' | 'campaign' = 'live'): JobsOptions {
   return {
     jobId: sessionId,
+    ...(source === 'campaign' ? { priority: CAMPAIGN_PRIORITY } : {}),
     attempts: retry.attempts,
     backoff: { type: 'invite' },
     // The session record is the durable outcome; finished jobs are only kept for inspection.

@@ -21,7 +21,12 @@ export interface DeliveryDependencies {
   retry: RetrySettings;
   chatQueueMaxLen: number;
   logger: Logger;
+  /** The state of a campaign, for campaign invites: a paused campaign holds its sends back. */
+  campaignState?(campaignId: string): Promise<string | undefined>;
 }
+
+/** How often a paused campaign's invite looks again. */
+const PAUSED_RECHECK_MS = 1_000;
 
 export type JobResult = 'sent' | 'opened' | 'skipped' | 'gone';
 
@@ -35,7 +40,16 @@ const MAX_SLOT_SLEEP_MS = 250;
  */
 export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
   if (!job.data.rendered) return openWithoutMessage(job, deps);
-  const { sessionId, tenant, channel, businessId } = job.data;
+  const { sessionId, tenant, channel, businessId, campaignId } = job.data;
+  if (campaignId && deps.campaignState) {
+    const campaignState = await deps.campaignState(campaignId);
+    if (campaignState === 'paused') return postpone(job, PAUSED_RECHECK_MS, token);
+    if (campaignState === 'cancelled') {
+      // A cancelled campaign sends nothing more: its queued invites end without a message.
+      await deps.store.transition(sessionId, { state: 'terminated', backlogTenant: tenant });
+      return 'skipped';
+    }
+  }
   const attempt = job.attemptsMade + 1;
   const claim = await deps.store.claimForSend(sessionId, tenant, channel, businessId, {
     attempt,

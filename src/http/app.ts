@@ -1,5 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { registerCampaignRoutes, type CampaignsRouteDependencies } from './campaigns-route.js';
 import { registerChannelsRoutes } from './channels-route.js';
 import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
 import { registerOpsRoutes, type OpsDependencies } from './ops-routes.js';
@@ -7,7 +8,7 @@ import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessio
 import { registerProviderWebhooks } from './provider-webhooks-route.js';
 import { registerWhatsAppWebhook, type WhatsAppWebhookDependencies } from './whatsapp-webhook-route.js';
 
-export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
+export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & Partial<Omit<CampaignsRouteDependencies, 'apiKeys'>> & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
 
 export function createApp(deps: AppDependencies): Express {
   const app = express();
@@ -17,6 +18,8 @@ export function createApp(deps: AppDependencies): Express {
   registerEspRoute(app, deps);
   registerSessionsRoutes(app, deps);
   registerChannelsRoutes(app, deps);
+  const { campaigns, runner, catalog, ids } = deps;
+  if (campaigns && runner && catalog && ids) registerCampaignRoutes(app, { apiKeys: deps.apiKeys, campaigns, runner, catalog, ids });
   registerWhatsAppWebhook(app, deps);
   registerProviderWebhooks(app, deps);
   registerOpsRoutes(app, deps);

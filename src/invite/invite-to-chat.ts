@@ -29,6 +29,8 @@ export interface InviteOptions {
   dryRun: boolean;
   /** The `Idempotency-Key` header; `UserData.IdempotencyKey` is used when absent. */
   idempotencyKey?: string;
+  /** A campaign row: its delivery job yields to single invites, and its session names the row. */
+  campaign?: { campaignId: string; row: number };
 }
 
 export type InviteResult =
@@ -62,7 +64,7 @@ export class InviteToChat {
     checkChannelPolicy(command);
     if (options.dryRun) return { kind: 'dryRun', rendered: rendered ? renderedAsString(rendered) : null };
 
-    const session = newSession(command, sessionId, createdAt);
+    const session = newSession(command, sessionId, createdAt, options.campaign);
     const idempotency = this.idempotencyClaim(request, command, options.idempotencyKey);
     return this.store(session, command, rendered, idempotency);
   }
@@ -133,10 +135,11 @@ export class InviteToChat {
       perRecipient: command.channel.perRecipient,
       credentialsFingerprint: credentialsFingerprint(command.channel.connector),
     };
-    const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, businessId: session.businessId, rendered };
+    const campaignId = session.campaign?.split(':')[0];
+    const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, businessId: session.businessId, rendered, ...(campaignId ? { campaignId } : {}) };
     const [created, added] = await Promise.allSettled([
       store.create(session, limits, idempotency),
-      queue.add('invite', job, deliveryJobOptions(session.sessionId, config.retry)),
+      queue.add('invite', job, deliveryJobOptions(session.sessionId, config.retry, campaignId ? 'campaign' : 'live')),
     ]);
     const outcome = created.status === 'fulfilled' ? created.value : undefined;
     if (outcome?.kind === 'created') {
@@ -171,8 +174,9 @@ export class InviteToChat {
 
 }
 
-function newSession(command: InviteCommand, sessionId: string, createdAt: string): NewSession {
+function newSession(command: InviteCommand, sessionId: string, createdAt: string, campaign?: InviteOptions['campaign']): NewSession {
   return {
+    ...(campaign ? { campaign: `${campaign.campaignId}:${campaign.row}` } : {}),
     sessionId,
     tenant: command.tenant.id,
     channel: command.channel.name,

@@ -53,6 +53,41 @@ export class RedisKeys {
     return `${this.prefix}:channelhold:${tenant}:${channel}`;
   }
 
+  /** A campaign's record (name, tenant, state, shared parameters), and its other keys below. */
+  campaign(campaignId: string): string {
+    return `${this.prefix}:campaign:${campaignId}`;
+  }
+
+  /** Rows not yet made into invites, in file order (JSON `{row, data}`). */
+  campaignQueue(campaignId: string): string {
+    return `${this.prefix}:campaign:${campaignId}:queue`;
+  }
+
+  /** Row number to its state (JSON: state, masked-later client id, session id or fault). */
+  campaignRows(campaignId: string): string {
+    return `${this.prefix}:campaign:${campaignId}:rows`;
+  }
+
+  /** Rows per state: waiting, pending, sent, delivered, read, failed, refused, duplicate. */
+  campaignCounts(campaignId: string): string {
+    return `${this.prefix}:campaign:${campaignId}:counts`;
+  }
+
+  /** Recipients already in the campaign, so a repeated one is sent once. */
+  campaignRecipients(campaignId: string): string {
+    return `${this.prefix}:campaign:${campaignId}:recipients`;
+  }
+
+  /** Row numbers in one state (refused, failed, duplicate), for paging through them. */
+  campaignRowsInState(campaignId: string, state: string): string {
+    return `${this.prefix}:campaign:${campaignId}:in:${state}`;
+  }
+
+  /** Held by the one process advancing a campaign. */
+  campaignLock(campaignId: string): string {
+    return `${this.prefix}:campaign:${campaignId}:lock`;
+  }
+
   /** BullMQ's own prefix: its keys live under ours. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;

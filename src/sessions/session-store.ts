@@ -144,6 +144,7 @@ export class SessionStore {
       error: '',
       createdAt: session.createdAt,
       userData: JSON.stringify(session.userData),
+      ...(session.campaign ? { campaign: session.campaign } : {}),
     };
     const [kind, sessionId] = await this.redis.igCreateSession(
       this.keys.session(session.sessionId),
@@ -247,6 +248,11 @@ export class SessionStore {
   }
 
   /** The session; `withHistory: false` skips reading the history (the worker does not need it). */
+  /** `<campaignId>:<row>` when the session is a campaign invite. */
+  async campaignOf(sessionId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.session(sessionId), 'campaign')) ?? undefined;
+  }
+
   async get(sessionId: string, options: { withHistory?: boolean } = {}): Promise<Session | undefined> {
     const [fields, history] = await Promise.all([
       this.redis.hgetall(this.keys.session(sessionId)),

@@ -74,4 +74,7 @@ export type NewSession = Pick<
   | 'standardResponseId'
   | 'createdAt'
   | 'userData'
->;
+> & {
+  /** `<campaignId>:<row>` for a campaign invite. */
+  campaign?: string;
+};

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import type { TenantConfig } from '../config/schema.js';
+import { EspFault } from '../esp/faults.js';
+import { cloneKvList, type KvList } from '../esp/kvlist.js';
+import type { EspRequest } from '../esp/model.js';
+import type { InviteToChat } from '../invite/invite-to-chat.js';
+import type { CampaignRecord, CampaignRowData, CampaignStore } from './campaign-store.js';
+
+export const CAMPAIGN_QUEUE_NAME = 'campaigns';
+
+/** Rows made into invites per step. */
+const BATCH_ROWS = 100;
+/**
+ * Campaign invites waiting for their send at most: sessions are created as sending makes room, so
+ * a pause takes effect at once and a campaign never floods the delivery queue.
+ */
+const IN_FLIGHT_WINDOW = 200;
+const WAIT_FOR_ROOM_MS = 250;
+const LOCK_MS = 60_000;
+
+/**
+ * Advances campaigns: each step turns the next rows into invites through the same use case as
+ * `POST /esp` (validation, templates, policy, sessions), records each row's outcome, and schedules
+ * the next step while the campaign runs. Steps are BullMQ jobs, so any worker process may run them.
+ */
+export class CampaignRunner {
+  constructor(
+    private readonly store: CampaignStore,
+    private readonly inviteToChat: InviteToChat,
+    private readonly tenantOf: (id: number) => TenantConfig | undefined,
+    private readonly queue: Queue<{ campaignId: string }>,
+  ) {}
+
+  /** Schedules a step now (campaign created or resumed). */
+  async kick(campaignId: string, delayMs = 0): Promise<void> {
+    await this.queue.add('step', { campaignId }, { delay: delayMs, removeOnComplete: true, removeOnFail: 1000 });
+  }
+
+  async step(campaignId: string): Promise<void> {
+    const owner = randomUUID();
+    if (!(await this.store.lock(campaignId, owner, LOCK_MS))) return; // another process is on it
+    try {
+      const next = await this.advance(campaignId);
+      if (next !== undefined) await this.kick(campaignId, next);
+    } finally {
+      await this.store.unlock(campaignId);
+    }
+  }
+
+  /** One step; returns the delay before the next one, or undefined when the campaign needs none. */
+  private async advance(campaignId: string): Promise<number | undefined> {
+    const campaign = await this.store.get(campaignId);
+    if (!campaign || campaign.state !== 'running') return undefined;
+    const room = IN_FLIGHT_WINDOW - campaign.counts.pending;
+    if (room <= 0) return WAIT_FOR_ROOM_MS;
+    const rows = await this.store.nextRows(campaignId, Math.min(room, BATCH_ROWS));
+    if (rows.length === 0) {
+      await this.store.changeState(campaignId, ['running'], 'done');
+      return undefined;
+    }
+    const tenant = this.tenantOf(campaign.tenant);
+    for (const { row, data } of rows) await this.inviteRow(campaign, tenant, row, data);
+    await this.store.dropSent(campaignId, rows.length);
+    return 0;
+  }
+
+  private async inviteRow(campaign: CampaignRecord, tenant: TenantConfig | undefined, row: number, data: CampaignRowData): Promise<void> {
+    const clientId = data._umsClientId ?? '';
+    if (!tenant) {
+      await this.store.recordRow(campaign.campaignId, row, { state: 'refused', FaultCode: 1040, FaultString: `tenant ${campaign.tenant} is no longer configured` });
+      return;
+    }
+    try {
+      const result = await this.inviteToChat.invite(rowRequest(campaign, data), {
+        tenant,
+        dryRun: false,
+        // A step run twice (after a crash) finds the row's session instead of sending again.
+        idempotencyKey: `campaign:${campaign.campaignId}:${row}`,
+        campaign: { campaignId: campaign.campaignId, row },
+      });
+      if (result.kind === 'dryRun') return;
+      await this.store.recordRow(campaign.campaignId, row, { state: 'pending', sessionId: result.sessionId, clientId });
+    } catch (error) {
+      if (!(error instanceof EspFault) || error.faultCode === 1050) throw error; // Redis trouble: the step is retried
+      await this.store.recordRow(campaign.campaignId, row, { state: 'refused', FaultCode: error.faultCode, FaultString: error.message });
+    }
+  }
+}
+
+/** A row as the InviteToChat request a routing strategy would send. */
+export function rowRequest(campaign: CampaignRecord, data: CampaignRowData): EspRequest {
+  const shared = campaign.parameters;
+  const customProperties = { ...((shared.CustomProperties as Record<string, string> | undefined) ?? {}), ...data.CustomProperties };
+  const parameters: Record<string, unknown> = { ...shared, CustomProperties: customProperties };
+  if (data._umsClientId !== undefined) parameters._umsClientId = data._umsClientId;
+  if (data.Contact) parameters.Contact = data.Contact;
+  if (data.Agent) parameters.Agent = data.Agent;
+  return {
+    request: cloneKvList({ AppName: 'Campaign', Service: 'ChatService', Method: 'InviteToChat', Parameters: parameters } as KvList),
+    userData: cloneKvList({ GCTI_Chat_SubmitAsOutbound: 'true', ...campaign.userData, ...data.UserData } as KvList),
+  };
+}
+
+export function createCampaignQueue(connection: ConnectionOptions, prefix: string): Queue<{ campaignId: string }> {
+  return new Queue(CAMPAIGN_QUEUE_NAME, { connection, prefix });
+}
+
+export function startCampaignWorker(runner: CampaignRunner, connection: ConnectionOptions, prefix: string, logger: Logger): Worker<{ campaignId: string }> {
+  const worker = new Worker<{ campaignId: string }>(CAMPAIGN_QUEUE_NAME, (job) => runner.step(job.data.campaignId), { connection, prefix, concurrency: 4 });
+  worker.on('failed', (job, error) => logger.warn({ campaignId: job?.data.campaignId, err: error.message }, 'campaign step failed; it is retried'));
+  return worker;
+}

@@ -1,0 +1,190 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/keys.js';
+import { APPEND_ROWS, RECORD_ROW, ROW_DELIVERY } from './scripts.js';
+
+export type CampaignState = 'running' | 'paused' | 'cancelled' | 'done';
+
+/** Row states: `waiting` (not yet an invite), the invite's delivery, or `refused` / `duplicate`. */
+export const ROW_STATES = ['waiting', 'pending', 'sent', 'delivered', 'read', 'failed', 'refused', 'duplicate'] as const;
+export type RowState = (typeof ROW_STATES)[number];
+
+/** One recipient as uploaded: the ESP lists a row fills, by their ESP names. */
+export interface CampaignRowData {
+  _umsClientId?: string;
+  Contact?: Record<string, string>;
+  Agent?: Record<string, string>;
+  CustomProperties?: Record<string, string>;
+  UserData?: Record<string, string>;
+}
+
+export interface CampaignRecord {
+  campaignId: string;
+  name: string;
+  tenant: number;
+  state: CampaignState;
+  total: number;
+  /** The shared InviteToChat parameters (`_umsChannel`, `StandardResponseId`, default `CustomProperties` …). */
+  parameters: Record<string, unknown>;
+  userData: Record<string, string>;
+  createdAt: string;
+}
+
+export interface RowRecord {
+  row: number;
+  clientId: string;
+  state: RowState;
+  sessionId?: string;
+  FaultCode?: number;
+  FaultString?: string;
+  error?: string;
+}
+
+type ScriptedRedis = Redis & {
+  igAppendRows(...args: (string | number)[]): Promise<number>;
+  igRecordRow(...args: (string | number)[]): Promise<number>;
+  igRowDelivery(...args: (string | number)[]): Promise<number>;
+};
+
+/** Campaigns in Redis: the record, the queue of rows still to send, each row's state and the counts. */
+export class CampaignStore {
+  private readonly redis: ScriptedRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly ttlSeconds: number,
+  ) {
+    if (typeof (redis as unknown as Partial<ScriptedRedis>).igAppendRows !== 'function') {
+      redis.defineCommand('igAppendRows', { numberOfKeys: 5, lua: APPEND_ROWS });
+      redis.defineCommand('igRecordRow', { numberOfKeys: 3, lua: RECORD_ROW });
+      redis.defineCommand('igRowDelivery', { numberOfKeys: 3, lua: ROW_DELIVERY });
+    }
+    this.redis = redis as unknown as ScriptedRedis;
+  }
+
+  /** Stored first with state `uploading`: not run until `start`, so a half-uploaded file never sends. */
+  async create(campaign: Omit<CampaignRecord, 'state' | 'total'>): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.keys.campaign(campaign.campaignId), {
+        campaignId: campaign.campaignId,
+        name: campaign.name,
+        tenant: String(campaign.tenant),
+        state: 'uploading',
+        total: '0',
+        parameters: JSON.stringify(campaign.parameters),
+        userData: JSON.stringify(campaign.userData),
+        createdAt: campaign.createdAt,
+      })
+      .expire(this.keys.campaign(campaign.campaignId), this.ttlSeconds)
+      .exec();
+  }
+
+  /** Stores a batch of rows; returns how many were duplicates of recipients already in the campaign. */
+  async appendRows(campaignId: string, rows: { row: number; clientId: string; data: CampaignRowData }[]): Promise<number> {
+    return this.redis.igAppendRows(
+      this.keys.campaignQueue(campaignId),
+      this.keys.campaignRows(campaignId),
+      this.keys.campaignRecipients(campaignId),
+      this.keys.campaignCounts(campaignId),
+      this.keys.campaignRowsInState(campaignId, 'duplicate'),
+      JSON.stringify(rows),
+    );
+  }
+
+  /** Every row is stored: the campaign may run. Keys get the campaign's time to live. */
+  async start(campaignId: string, total: number): Promise<void> {
+    const pipeline = this.redis.multi().hset(this.keys.campaign(campaignId), { state: 'running', total: String(total) });
+    for (const key of this.allKeys(campaignId)) pipeline.expire(key, this.ttlSeconds);
+    await pipeline.exec();
+  }
+
+  /** Drops a campaign whose upload failed half way. */
+  async discard(campaignId: string): Promise<void> {
+    await this.redis.del(...this.allKeys(campaignId));
+  }
+
+  async get(campaignId: string): Promise<(CampaignRecord & { counts: Record<RowState, number> }) | undefined> {
+    const [record, counts] = await Promise.all([this.redis.hgetall(this.keys.campaign(campaignId)), this.redis.hgetall(this.keys.campaignCounts(campaignId))]);
+    if (!record.state || record.state === 'uploading') return undefined;
+    return {
+      campaignId,
+      name: record.name ?? '',
+      tenant: Number(record.tenant),
+      state: record.state as CampaignState,
+      total: Number(record.total),
+      parameters: JSON.parse(record.parameters ?? '{}') as Record<string, unknown>,
+      userData: JSON.parse(record.userData ?? '{}') as Record<string, string>,
+      createdAt: record.createdAt ?? '',
+      counts: Object.fromEntries(ROW_STATES.map((state) => [state, Math.max(0, Number(counts[state] ?? 0))])) as Record<RowState, number>,
+    };
+  }
+
+  async state(campaignId: string): Promise<CampaignState | undefined> {
+    return ((await this.redis.hget(this.keys.campaign(campaignId), 'state')) ?? undefined) as CampaignState | undefined;
+  }
+
+  /** Moves the campaign to `to` if it is in one of `from`; false otherwise. */
+  async changeState(campaignId: string, from: CampaignState[], to: CampaignState): Promise<boolean> {
+    const current = await this.state(campaignId);
+    if (!current || !from.includes(current)) return false;
+    await this.redis.hset(this.keys.campaign(campaignId), 'state', to);
+    return true;
+  }
+
+  /** The next rows to send, without taking them out (see `dropSent`). */
+  async nextRows(campaignId: string, count: number): Promise<{ row: number; data: CampaignRowData }[]> {
+    const items = await this.redis.lrange(this.keys.campaignQueue(campaignId), 0, count - 1);
+    return items.map((item) => JSON.parse(item) as { row: number; data: CampaignRowData });
+  }
+
+  /** Takes the first `count` rows out of the queue once each has its outcome recorded. */
+  async dropSent(campaignId: string, count: number): Promise<void> {
+    await this.redis.ltrim(this.keys.campaignQueue(campaignId), count, -1);
+  }
+
+  async recordRow(campaignId: string, row: number, update: Partial<RowRecord> & { state: RowState }): Promise<void> {
+    const listed = update.state === 'refused' ? this.keys.campaignRowsInState(campaignId, 'refused') : '';
+    await this.redis.igRecordRow(this.keys.campaignRows(campaignId), this.keys.campaignCounts(campaignId), listed, row, JSON.stringify(update));
+  }
+
+  /** A campaign invite's delivery moved on (from the session's status). */
+  async recordDelivery(campaignId: string, row: number, delivery: string, error: string): Promise<void> {
+    await this.redis.igRowDelivery(
+      this.keys.campaignRows(campaignId),
+      this.keys.campaignCounts(campaignId),
+      this.keys.campaignRowsInState(campaignId, 'failed'),
+      row,
+      delivery,
+      error,
+    );
+  }
+
+  /** Rows in `state` (refused, failed or duplicate), in row order. */
+  async rowsInState(campaignId: string, state: RowState, offset: number, limit: number): Promise<{ total: number; rows: RowRecord[] }> {
+    const key = this.keys.campaignRowsInState(campaignId, state);
+    const [total, numbers] = await Promise.all([this.redis.zcard(key), this.redis.zrange(key, String(offset), String(offset + limit - 1))]);
+    const values = numbers.length > 0 ? await this.redis.hmget(this.keys.campaignRows(campaignId), ...numbers) : [];
+    return { total, rows: values.filter((value): value is string => value !== null).map((value) => JSON.parse(value) as RowRecord) };
+  }
+
+  /** One process at a time advances a campaign; the lock expires if that process dies. */
+  async lock(campaignId: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.campaignLock(campaignId), owner, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlock(campaignId: string): Promise<void> {
+    await this.redis.del(this.keys.campaignLock(campaignId));
+  }
+
+  private allKeys(campaignId: string): string[] {
+    return [
+      this.keys.campaign(campaignId),
+      this.keys.campaignQueue(campaignId),
+      this.keys.campaignRows(campaignId),
+      this.keys.campaignCounts(campaignId),
+      this.keys.campaignRecipients(campaignId),
+      ...['refused', 'failed', 'duplicate'].map((state) => this.keys.campaignRowsInState(campaignId, state)),
+    ];
+  }
+}

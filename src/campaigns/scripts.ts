@@ -1,0 +1,69 @@
+/**
+ * Lua scripts of the campaign store: each keeps a row's state and the campaign's counts in step,
+ * so `GET /campaigns/:id` never sees a row counted twice or not at all.
+ */
+
+/**
+ * APPEND_ROWS: KEYS queue, rows, recipients, counts, duplicates; ARGV[1] JSON `[{row, clientId, data}]`.
+ * A recipient already in the campaign makes the row a duplicate; others wait in the queue.
+ */
+export const APPEND_ROWS = `
+local rows = cjson.decode(ARGV[1])
+local duplicates = 0
+for _, r in ipairs(rows) do
+  local fresh = r.clientId == '' or redis.call('SADD', KEYS[3], r.clientId) == 1
+  if fresh then
+    redis.call('RPUSH', KEYS[1], cjson.encode({row = r.row, data = r.data}))
+    redis.call('HSET', KEYS[2], r.row, cjson.encode({row = r.row, clientId = r.clientId, state = 'waiting'}))
+    redis.call('HINCRBY', KEYS[4], 'waiting', 1)
+  else
+    redis.call('HSET', KEYS[2], r.row, cjson.encode({row = r.row, clientId = r.clientId, state = 'duplicate'}))
+    redis.call('HINCRBY', KEYS[4], 'duplicate', 1)
+    redis.call('ZADD', KEYS[5], r.row, r.row)
+    duplicates = duplicates + 1
+  end
+end
+return duplicates
+`;
+
+/**
+ * RECORD_ROW: KEYS rows, counts, inState (the zset of the new state, or ''); ARGV row, JSON of the
+ * fields to set (state included). Only a waiting row moves: running a batch twice (after a crash)
+ * counts nothing twice.
+ */
+export const RECORD_ROW = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 0 end
+local row = cjson.decode(current)
+if row.state ~= 'waiting' then return 0 end
+local update = cjson.decode(ARGV[2])
+for k, v in pairs(update) do row[k] = v end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
+redis.call('HINCRBY', KEYS[2], 'waiting', -1)
+redis.call('HINCRBY', KEYS[2], row.state, 1)
+if KEYS[3] ~= '' then redis.call('ZADD', KEYS[3], ARGV[1], ARGV[1]) end
+return 1
+`;
+
+/**
+ * ROW_DELIVERY: KEYS rows, counts, failed; ARGV row, delivery, error message. Mirrors a session's
+ * delivery into its row, forward only (status reports can arrive out of order).
+ */
+export const ROW_DELIVERY = `
+local rank = { pending = 1, sent = 2, delivered = 3, read = 4, failed = 5 }
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return 0 end
+local row = cjson.decode(current)
+local from = rank[row.state]
+local to = rank[ARGV[2]]
+if not from or not to or to <= from then return 0 end
+redis.call('HINCRBY', KEYS[2], row.state, -1)
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+row.state = ARGV[2]
+if ARGV[2] == 'failed' then
+  row.error = ARGV[3]
+  redis.call('ZADD', KEYS[3], ARGV[1], ARGV[1])
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
+return 1
+`;

@@ -1,0 +1,183 @@
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { Readable } from 'node:stream';
+import { json } from 'express';
+import type { TenantConfig } from '../config/schema.js';
+import { csvRows, jsonRow, stringList } from '../campaigns/campaign-rows.js';
+import type { CampaignRunner } from '../campaigns/campaign-runner.js';
+import type { CampaignRowData, CampaignStore, RowState } from '../campaigns/campaign-store.js';
+import { EspFault, fault } from '../esp/faults.js';
+import { cloneKvList, type KvList } from '../esp/kvlist.js';
+import { validateInvite } from '../invite/validate-invite.js';
+import { maskIdentifier } from '../sessions/masking.js';
+import type { SessionIdGenerator } from '../sessions/session-id.js';
+import type { StandardResponseCatalog } from '../templates/catalog.js';
+import type { ApiKeys } from './auth.js';
+
+export interface CampaignsRouteDependencies {
+  apiKeys: ApiKeys;
+  campaigns: CampaignStore;
+  runner: CampaignRunner;
+  catalog: StandardResponseCatalog;
+  ids: SessionIdGenerator;
+}
+
+/** Rows written to Redis per round trip while a file streams in. */
+const ROWS_PER_WRITE = 1000;
+/** A JSON campaign is read whole; large lists belong in CSV, which streams. */
+const JSON_CAMPAIGN_LIMIT = '20mb';
+/** A placeholder recipient, so the shared parameters can be validated before any row is read. */
+const PLACEHOLDER_CLIENT_ID = '+10000000000';
+
+/** `POST /campaigns`, `GET /campaigns/:id`, `GET /campaigns/:id/rows`, pause/resume/cancel (domain.md 2.4). */
+export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDependencies): void {
+  const authenticate = (request: Request, response: Response, next: NextFunction) => {
+    const tenant = deps.apiKeys.tenantOf(request);
+    if (!tenant) return void response.status(401).json(faultBody(fault('unauthenticated', 'no or unknown API key')));
+    response.locals.tenant = tenant;
+    next();
+  };
+
+  app.post('/campaigns', authenticate, json({ limit: JSON_CAMPAIGN_LIMIT, type: ['application/json'] }), async (request, response) => {
+    try {
+      const upload = request.is('text/csv') ? csvUpload(request) : jsonUpload(request.body);
+      response.status(202).json(await storeCampaign(deps, response.locals.tenant as TenantConfig, upload));
+    } catch (error) {
+      if (!(error instanceof EspFault)) throw error;
+      response.status(error.httpStatus).json(faultBody(error));
+    }
+  });
+
+  app.get('/campaigns/:id', authenticate, async (request, response) => {
+    const campaign = await ownCampaign(deps, request, response);
+    if (!campaign) return;
+    const { campaignId, name, state, total, counts } = campaign;
+    response.json({ campaignId, name, state, total, counts });
+  });
+
+  app.get('/campaigns/:id/rows', authenticate, async (request, response) => {
+    if (!(await ownCampaign(deps, request, response))) return;
+    const state = String(request.query.state ?? 'refused') as RowState;
+    if (!['refused', 'failed', 'duplicate'].includes(state)) return void response.status(400).json({ error: 'state must be refused, failed or duplicate' });
+    const offset = Math.max(0, Number(request.query.offset ?? 0) || 0);
+    const limit = Math.min(1000, Math.max(1, Number(request.query.limit ?? 100) || 100));
+    const page = await deps.campaigns.rowsInState(String(request.params.id), state, offset, limit);
+    response.json({
+      total: page.total,
+      rows: page.rows.map(({ row, clientId, state: rowState, sessionId, FaultCode, FaultString, error }) => ({
+        row,
+        _umsClientId: clientId ? maskIdentifier(clientId) : '',
+        state: rowState,
+        ...(sessionId ? { sessionId } : {}),
+        ...(FaultCode ? { FaultCode, FaultString } : {}),
+        ...(error ? { error } : {}),
+      })),
+    });
+  });
+
+  for (const [action, from, to] of [
+    ['pause', ['running'], 'paused'],
+    ['resume', ['paused'], 'running'],
+    ['cancel', ['running', 'paused'], 'cancelled'],
+  ] as const) {
+    app.post(`/campaigns/:id/${action}`, authenticate, async (request, response) => {
+      const campaign = await ownCampaign(deps, request, response);
+      if (!campaign) return;
+      if (!(await deps.campaigns.changeState(campaign.campaignId, [...from], to))) {
+        return void response.status(409).json({ error: `campaign ${campaign.campaignId} is ${campaign.state}: it cannot ${action}` });
+      }
+      if (to === 'running') await deps.runner.kick(campaign.campaignId);
+      response.json({ campaignId: campaign.campaignId, state: to });
+    });
+  }
+}
+
+interface CampaignUpload {
+  name: string;
+  parameters: Record<string, unknown>;
+  userData: Record<string, string>;
+  rows: AsyncIterable<CampaignRowData> | Iterable<CampaignRowData>;
+}
+
+function jsonUpload(body: unknown): CampaignUpload {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw fault('bodyUnreadable', 'the body must be a JSON object with name, parameters and recipients');
+  const { name, parameters, UserData, recipients, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest)[0];
+  if (unknown) throw fault('bodyUnreadable', `"${unknown}" is not a campaign field (name, parameters, UserData, recipients)`);
+  if (!Array.isArray(recipients)) throw fault('bodyUnreadable', 'recipients must be an array');
+  if (typeof parameters !== 'object' || parameters === null) throw fault('bodyUnreadable', 'parameters must be an object');
+  return {
+    name: typeof name === 'string' ? name : '',
+    parameters: parameters as Record<string, unknown>,
+    userData: UserData === undefined ? {} : stringList(UserData, 'UserData'),
+    rows: recipients.map((recipient, index) => jsonRow(recipient, index)),
+  };
+}
+
+/** CSV: the shared parameters in the query string, `CustomProperties.<Key>` / `UserData.<Key>` included. */
+function csvUpload(request: Request): CampaignUpload {
+  const parameters: Record<string, unknown> = {};
+  const customProperties: Record<string, string> = {};
+  const userData: Record<string, string> = {};
+  let name = '';
+  for (const [key, value] of Object.entries(request.query)) {
+    if (typeof value !== 'string') throw fault('malformedParameter', `query parameter ${key} is given more than once`);
+    if (key === 'name') name = value;
+    else if (key.startsWith('CustomProperties.')) customProperties[key.slice('CustomProperties.'.length)] = value;
+    else if (key.startsWith('UserData.')) userData[key.slice('UserData.'.length)] = value;
+    else parameters[key] = value;
+  }
+  if (Object.keys(customProperties).length > 0) parameters.CustomProperties = customProperties;
+  return { name, parameters, userData, rows: csvRows(request as Readable) };
+}
+
+/**
+ * Validates the shared parameters as an InviteToChat would (same faults), then streams the rows
+ * into Redis in batches and answers once every row is stored; the campaign starts only then.
+ */
+async function storeCampaign(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): Promise<{ campaignId: string; rows: number }> {
+  checkSharedParameters(deps, tenant, upload);
+  const campaignId = deps.ids.next();
+  await deps.campaigns.create({ campaignId, name: upload.name, tenant: tenant.id, parameters: upload.parameters, userData: upload.userData, createdAt: new Date().toISOString() });
+  let rows = 0;
+  try {
+    let batch: { row: number; clientId: string; data: CampaignRowData }[] = [];
+    for await (const data of upload.rows) {
+      batch.push({ row: ++rows, clientId: data._umsClientId ?? '', data });
+      if (batch.length === ROWS_PER_WRITE) {
+        await deps.campaigns.appendRows(campaignId, batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await deps.campaigns.appendRows(campaignId, batch);
+    await deps.campaigns.start(campaignId, rows);
+  } catch (error) {
+    await deps.campaigns.discard(campaignId);
+    throw error;
+  }
+  await deps.runner.kick(campaignId);
+  return { campaignId, rows };
+}
+
+function checkSharedParameters(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): void {
+  if ('_umsClientId' in upload.parameters) throw fault('malformedParameter', '_umsClientId belongs in each recipient, not in the shared parameters');
+  const parameters = { ...upload.parameters, _umsClientId: PLACEHOLDER_CLIENT_ID };
+  const request = { request: cloneKvList({ AppName: 'Campaign', Service: 'ChatService', Method: 'InviteToChat', Parameters: parameters } as KvList) };
+  const command = validateInvite(request, tenant);
+  if (!command.standardResponseId) throw fault('missingParameter', 'StandardResponseId is required for a campaign');
+  if (!deps.catalog.get(command.standardResponseId)) throw fault('unknownStandardResponse', `StandardResponseId "${command.standardResponseId}" is not a known standard response`);
+}
+
+async function ownCampaign(deps: CampaignsRouteDependencies, request: Request, response: Response) {
+  const campaign = await deps.campaigns.get(String(request.params.id));
+  // Another tenant's campaign answers like an unknown one.
+  if (!campaign || campaign.tenant !== (response.locals.tenant as TenantConfig).id) {
+    response.status(404).json({ error: 'not found' });
+    return undefined;
+  }
+  return campaign;
+}
+
+function faultBody(error: EspFault) {
+  return { Event: 'Event3rdServerFault', Request: { FaultCode: error.faultCode, FaultString: error.message } };
+}
+

@@ -1,0 +1,101 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestGateway, TENANT1_KEY, WA_BUSINESS_ID, type TestGateway } from '../support/gateway.js';
+
+/** 310 rows: every 50th has a bad phone (1011), rows 60/120/180/240 lack OrderId (1021), 301-310 repeat rows 1-10. */
+function campaignCsv(): string {
+  const lines = ['_umsClientId,Contact.FirstName,CustomProperties.OrderId'];
+  const phone = (i: number) => `+1555100${String(i).padStart(4, '0')}`;
+  for (let i = 1; i <= 300; i++) lines.push(`${i % 50 === 0 ? `bad-${i}` : phone(i)},Ana ${i},${i % 60 === 0 && i % 50 !== 0 ? '' : `A-${i}`}`);
+  for (let i = 1; i <= 10; i++) lines.push(`${phone(i)},Again,B-${i}`);
+  return lines.join('\n') + '\n';
+}
+
+describe('notification campaigns', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ label: 'campaigns' });
+  });
+  afterAll(async () => {
+    await gateway.dispose();
+  });
+
+  const api = () => request(gateway.app!);
+  const auth = { authorization: `Bearer ${TENANT1_KEY}` };
+
+  it('sends a CSV campaign through the InviteToChat rules and ends with exact counts and row faults', async () => {
+    const query = new URLSearchParams({
+      name: 'october',
+      _umsChannel: 'whatsapp-main',
+      _umsBusinessId: WA_BUSINESS_ID,
+      StandardResponseId: 'order_ready',
+      'CustomProperties.Track': 'T1',
+      'UserData.StoreName': 'Main St',
+    });
+    const upload = await api().post(`/campaigns?${query}`).set(auth).set('content-type', 'text/csv').send(campaignCsv());
+    expect(upload.status).toBe(202);
+    expect(upload.body.rows).toBe(310);
+    const id = upload.body.campaignId as string;
+
+    const final = await eventually(
+      async () => {
+        const status = await api().get(`/campaigns/${id}`).set(auth);
+        return status.body.state === 'done' && status.body.counts.read === 290 ? status.body : undefined;
+      },
+      30_000,
+      'the campaign to be read by every valid recipient',
+    );
+    expect(final).toEqual({
+      campaignId: id,
+      name: 'october',
+      state: 'done',
+      total: 310,
+      counts: { waiting: 0, pending: 0, sent: 0, delivered: 0, read: 290, failed: 0, refused: 10, duplicate: 10 },
+    });
+
+    const refused = await api().get(`/campaigns/${id}/rows?state=refused&limit=100`).set(auth);
+    expect(refused.body.total).toBe(10);
+    expect(refused.body.rows.map((r: { row: number; FaultCode: number }) => [r.row, r.FaultCode])).toEqual([
+      [50, 1011], [60, 1021], [100, 1011], [120, 1021], [150, 1011], [180, 1021], [200, 1011], [240, 1021], [250, 1011], [300, 1011],
+    ]);
+    expect(refused.body.rows[1].FaultString).toMatch(/CustomProperties\.OrderId/);
+    const duplicates = await api().get(`/campaigns/${id}/rows?state=duplicate`).set(auth);
+    expect(duplicates.body.rows.map((r: { row: number }) => r.row)).toEqual([301, 302, 303, 304, 305, 306, 307, 308, 309, 310]);
+    expect(duplicates.body.rows[0]._umsClientId).toBe('+*******0001');
+  });
+
+  it('refuses a campaign whose shared parameters are invalid, whole, with the ESP fault', async () => {
+    const noTemplate = await api().post('/campaigns').set(auth).send({ name: 'x', parameters: { _umsChannel: 'whatsapp-main', _umsBusinessId: WA_BUSINESS_ID }, recipients: [] });
+    expect(noTemplate.status).toBe(400);
+    expect(noTemplate.body.Request.FaultCode).toBe(1010);
+    const badColumn = await api()
+      .post(`/campaigns?_umsChannel=whatsapp-main&_umsBusinessId=${encodeURIComponent(WA_BUSINESS_ID)}&StandardResponseId=order_ready`)
+      .set(auth)
+      .set('content-type', 'text/csv')
+      .send('_umsClientId,Phone\n+15551230001,x\n');
+    expect(badColumn.status).toBe(400);
+    expect(badColumn.body.Request).toMatchObject({ FaultCode: 1001, FaultString: expect.stringMatching(/CSV column "Phone"/) });
+  });
+
+  it('pauses: nothing more is sent until it resumes, then it finishes', async () => {
+    const recipients = Array.from({ length: 120 }, (_, i) => ({ _umsClientId: `+1555200${String(i).padStart(4, '0')}`, CustomProperties: { OrderId: `P-${i}` } }));
+    const upload = await api()
+      .post('/campaigns')
+      .set(auth)
+      .send({ name: 'pausable', parameters: { _umsChannel: 'whatsapp-main', _umsBusinessId: WA_BUSINESS_ID, StandardResponseId: 'order_ready', CustomProperties: { Track: 'T' } }, UserData: { StoreName: 'X' }, recipients });
+    const id = upload.body.campaignId as string;
+    expect((await api().post(`/campaigns/${id}/pause`).set(auth)).body.state).toBe('paused');
+    const sentOf = async () => {
+      const { counts } = (await api().get(`/campaigns/${id}`).set(auth)).body as { counts: { sent: number; delivered: number; read: number; failed: number } };
+      return counts.sent + counts.delivered + counts.read + counts.failed;
+    };
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const atPause = await sentOf();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await sentOf()).toBe(atPause);
+    expect(atPause).toBeLessThan(120);
+
+    expect((await api().post(`/campaigns/${id}/resume`).set(auth)).body.state).toBe('running');
+    await eventually(async () => ((await sentOf()) === 120 ? true : undefined), 30_000, 'the resumed campaign to finish');
+  });
+});
