@@ -8,7 +8,7 @@ import { credentialsFingerprint } from './config/credentials.js';
 import { checkEnrichmentConfig, Enricher } from './enrichment/enricher.js';
 import { CampaignRunner, createCampaignQueue, startCampaignWorker } from './campaigns/campaign-runner.js';
 import { CampaignStore } from './campaigns/campaign-store.js';
-import type { SessionChangeListener } from './sessions/session-store.js';
+import type { SessionChange } from './sessions/session-store.js';
 import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
@@ -66,12 +66,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const statusQueue = createStatusQueue(redis, keys);
   const campaigns = new CampaignStore(redis, keys, config.limits.sessionTtlSeconds);
   const toTenantWebhook = statusWebhookListener(statusQueue, config, logger);
-  let trackCampaignRow: SessionChangeListener = async () => undefined;
-  const store = new SessionStore(redis, keys, config.limits.sessionTtlSeconds, async (change) => {
+  const store: SessionStore = new SessionStore(redis, keys, config.limits.sessionTtlSeconds, async (change) => {
     await toTenantWebhook(change);
-    await trackCampaignRow(change);
+    await trackCampaignRow(change, store, campaigns);
   });
-  trackCampaignRow = campaignRowTracker(store, campaigns);
   const queue = createDeliveryQueue(redis, keys);
   const closers: Array<() => Promise<unknown>> = [];
 
@@ -181,14 +179,17 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
   };
 }
 
-/** Mirrors a campaign invite's delivery into its campaign row, so the campaign's counts follow. */
-function campaignRowTracker(store: SessionStore, campaigns: CampaignStore): SessionChangeListener {
-  return async (change) => {
-    const campaign = await store.campaignOf(change.sessionId);
-    if (!campaign) return;
-    const [campaignId, row] = campaign.split(':');
-    await campaigns.recordDelivery(campaignId!, Number(row), change.delivery, change.error?.code ?? '');
-  };
+/**
+ * Mirrors a campaign invite's delivery into its campaign row, so the campaign's counts follow.
+ * `none` and `pending` never move a row (a row is `pending` from its creation), so the claim of
+ * every send skips the lookup.
+ */
+async function trackCampaignRow(change: SessionChange, store: SessionStore, campaigns: CampaignStore): Promise<void> {
+  if (change.delivery === 'none' || change.delivery === 'pending') return;
+  const campaign = await store.campaignOf(change.sessionId);
+  if (!campaign) return;
+  const [campaignId, row] = campaign.split(':');
+  await campaigns.recordDelivery(campaignId!, Number(row), change.delivery, change.error?.code ?? '');
 }
 
 /** QUIT when Redis answers (pending replies arrive first); otherwise just stop reconnecting. */

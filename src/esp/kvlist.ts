@@ -55,6 +55,12 @@ export function cloneKvList(list: KvList): KvList {
   return copy;
 }
 
+/** An own scalar entry as a string (integers as their decimal string); undefined for a list or no entry. */
+export function getScalar(list: KvList | undefined, key: string): string | undefined {
+  const value = getEntry(list, key);
+  return value === undefined || isKvList(value) ? undefined : scalarToString(value);
+}
+
 /** A scalar as the string a parameter expects: integers are read as their decimal string. */
 export function scalarToString(value: string | number): string {
   return typeof value === 'number' ? String(value) : value;

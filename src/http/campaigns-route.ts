@@ -7,6 +7,7 @@ import type { CampaignRunner } from '../campaigns/campaign-runner.js';
 import type { CampaignRowData, CampaignStore, RowState } from '../campaigns/campaign-store.js';
 import { EspFault, fault } from '../esp/faults.js';
 import { cloneKvList, type KvList } from '../esp/kvlist.js';
+import { writeJsonReply } from '../esp/reply.js';
 import { validateInvite } from '../invite/validate-invite.js';
 import { maskIdentifier } from '../sessions/masking.js';
 import type { SessionIdGenerator } from '../sessions/session-id.js';
@@ -178,6 +179,6 @@ async function ownCampaign(deps: CampaignsRouteDependencies, request: Request, r
 }
 
 function faultBody(error: EspFault) {
-  return { Event: 'Event3rdServerFault', Request: { FaultCode: error.faultCode, FaultString: error.message } };
+  return writeJsonReply({ event: 'Event3rdServerFault', faultCode: error.faultCode, faultString: error.message });
 }
 

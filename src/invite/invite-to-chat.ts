@@ -16,7 +16,7 @@ import { hashIdempotencyKey, requestFingerprint } from './request-fingerprint.js
 import { checkChannelPolicy } from './channel-policy.js';
 import { validateInvite } from './validate-invite.js';
 import type { Enricher } from '../enrichment/enricher.js';
-import { cloneKvList, newKvList, type KvList } from '../esp/kvlist.js';
+import { cloneKvList, type KvList } from '../esp/kvlist.js';
 
 /** `Interaction.DateCreated` in a dry run, so renders compare across runs (domain.md 2.1). */
 const DRY_RUN_CREATED_AT = '1970-01-01T00:00:00Z';
@@ -207,7 +207,7 @@ function unavailable(error: unknown) {
 
 /** A copy of `list` with `values` added under the keys it does not have (or has empty). */
 function withDefaults(list: KvList, values: Record<string, string>): KvList {
-  const merged = list ? cloneKvList(list) : newKvList();
+  const merged = cloneKvList(list);
   for (const [key, value] of Object.entries(values)) if (!(key in merged) || merged[key] === '') merged[key] = value;
   return merged;
 }

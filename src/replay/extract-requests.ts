@@ -1,5 +1,5 @@
 import { EspFault } from '../esp/faults.js';
-import { getEntry, isKvList, scalarToString, type KvList } from '../esp/kvlist.js';
+import { getEntry, getScalar, isKvList, type KvList } from '../esp/kvlist.js';
 import { parseLogMessage } from '../esp/log-form.js';
 import { parseJsonRequest } from '../esp/json-form.js';
 import type { EspRequest } from '../esp/model.js';
@@ -81,12 +81,14 @@ function jsonItem(file: string, text: string, line: number): ReplayItem {
   } catch (error) {
     return { kind: 'unparsed', file, line, problem: problemOf(error) };
   }
+  const parameters = parametersOf(request);
+  return { kind: 'request', form: 'json', text, file, line, referenceId: request.referenceId, channel: getScalar(parameters, '_umsChannel'), businessId: getScalar(parameters, '_umsBusinessId') };
+}
+
+/** The request's `Parameters` list, if it has one. */
+export function parametersOf(request: EspRequest): KvList | undefined {
   const parameters = getEntry(request.request, 'Parameters');
-  const parameter = (key: string) => {
-    const value = isKvList(parameters) ? getEntry(parameters, key) : undefined;
-    return value === undefined || isKvList(value) ? undefined : scalarToString(value);
-  };
-  return { kind: 'request', form: 'json', text, file, line, referenceId: request.referenceId, channel: parameter('_umsChannel'), businessId: parameter('_umsBusinessId') };
+  return isKvList(parameters) ? parameters : undefined;
 }
 
 /**
@@ -172,17 +174,10 @@ function blockItems(file: string, block: LogBlock, pending: UnansweredRequests, 
 
 function replyOf(message: string, line: number, list: KvList | undefined): LoggedReply {
   if (message === 'Event3rdServerFault') {
-    const code = getEntry(list, 'FaultCode');
-    const text = getEntry(list, 'FaultString');
-    return {
-      kind: 'fault',
-      line,
-      faultCode: code === undefined || isKvList(code) ? undefined : Number(code),
-      faultString: text === undefined || isKvList(text) ? undefined : scalarToString(text),
-    };
+    const code = getScalar(list, 'FaultCode');
+    return { kind: 'fault', line, faultCode: code === undefined ? undefined : Number(code), faultString: getScalar(list, 'FaultString') };
   }
-  const sessionId = getEntry(list, '_umsChatSessionId');
-  return { kind: 'response', line, sessionId: sessionId === undefined || isKvList(sessionId) ? undefined : scalarToString(sessionId) };
+  return { kind: 'response', line, sessionId: getScalar(list, '_umsChatSessionId') };
 }
 
 function problemOf(error: unknown): string {

@@ -53,10 +53,6 @@ export async function* readLogItemBatches(path: string, options: ReadOptions = {
   yield splitter.end();
 }
 
-/** The same items one by one; simpler for callers that are not on a hot path. */
-export async function* readLogItems(path: string, options: ReadOptions = {}): AsyncGenerator<LogItem> {
-  for await (const batch of readLogItemBatches(path, options)) yield* batch;
-}
 
 const CR = 13;
 const TAB = 9;

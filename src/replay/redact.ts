@@ -1,4 +1,5 @@
-import { getEntry, isKvList, scalarToString, type KvList } from '../esp/kvlist.js';
+import { getEntry, getScalar, isKvList, scalarToString, type KvList } from '../esp/kvlist.js';
+import { parametersOf } from './extract-requests.js';
 import type { EspRequest } from '../esp/model.js';
 import { maskIdentifier } from '../sessions/masking.js';
 
@@ -45,13 +46,12 @@ export function maskValue(value: string): string {
 }
 
 function personalValues(request: EspRequest): string[] {
-  const parameters = getEntry(request.request, 'Parameters');
-  const parameterList = isKvList(parameters) ? parameters : undefined;
-  const clientId = getEntry(parameterList, '_umsClientId');
+  const parameters = parametersOf(request);
+  const clientId = getScalar(parameters, '_umsClientId');
   return [
-    ...(clientId !== undefined && !isKvList(clientId) ? [scalarToString(clientId)] : []),
-    ...scalarsOf(getEntry(parameterList, 'Contact')),
-    ...scalarsOf(getEntry(parameterList, 'Agent')),
+    ...(clientId === undefined ? [] : [clientId]),
+    ...scalarsOf(getEntry(parameters, 'Contact')),
+    ...scalarsOf(getEntry(parameters, 'Agent')),
     ...personalUserData(request.userData),
   ];
 }

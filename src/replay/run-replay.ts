@@ -7,9 +7,9 @@ import { Redactor } from './redact.js';
 import { UsageError, type ReplayOptions } from './replay-options.js';
 import { hasDifferences, type ReplaySummary, type ReportItem, type ReportRun } from './report.js';
 import { ReportWriter } from './report-writer.js';
-import { getEntry, isKvList } from '../esp/kvlist.js';
+import { getScalar } from '../esp/kvlist.js';
 import type { EspRequest } from '../esp/model.js';
-import { parseLoggedRequest } from './extract-requests.js';
+import { parametersOf, parseLoggedRequest } from './extract-requests.js';
 import { selected, WorkList, type WorkItem } from './work-list.js';
 
 export interface ReplayUi {
@@ -91,7 +91,6 @@ async function replayOne(item: WorkItem, client: GatewayClient, baseline: Baseli
   const redact = options.redact;
   const answer = await client.send(request);
   const redactor = new Redactor(request);
-  const masked = (a: Answer | null | undefined) => (a ? maskAnswer(a, redactor) : a);
   const before = baseline?.answerFor(item.file, item.line, referenceId);
   // Renders compare in the form the baseline stored them.
   const nowAsBaselineStored = baseline?.redacted ? maskAnswer(answer, redactor) : answer;
@@ -102,7 +101,7 @@ async function replayOne(item: WorkItem, client: GatewayClient, baseline: Baseli
     peer,
     referenceId,
     class: itemClass,
-    logged: redact ? masked(item.logged)! : item.logged,
+    logged: redact && item.logged ? maskAnswer(item.logged, redactor) : item.logged,
     now: redact ? maskAnswer(answer, redactor) : answer,
     ...(before ? { baseline: before } : {}),
     invite: redact ? { ...invite, clientId: invite.clientId === undefined ? undefined : redactor.text(invite.clientId) } : invite,
@@ -118,17 +117,12 @@ function maskAnswer(answer: Answer, redactor: Redactor): Answer {
 }
 
 function inviteOf(request: EspRequest): NonNullable<ReportItem['invite']> {
-  const parameters = getEntry(request.request, 'Parameters');
-  const value = (key: string) => {
-    const entry = isKvList(parameters) ? getEntry(parameters, key) : undefined;
-    return entry === undefined || isKvList(entry) ? undefined : String(entry);
-  };
-  const clientId = value('_umsClientId');
+  const parameters = parametersOf(request);
   return {
-    channel: value('_umsChannel'),
-    businessId: value('_umsBusinessId'),
-    standardResponseId: value('StandardResponseId'),
-    clientId,
+    channel: getScalar(parameters, '_umsChannel'),
+    businessId: getScalar(parameters, '_umsBusinessId'),
+    standardResponseId: getScalar(parameters, 'StandardResponseId'),
+    clientId: getScalar(parameters, '_umsClientId'),
   };
 }
 
