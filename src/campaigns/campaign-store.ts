@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
-import { APPEND_ROWS, RECORD_ROW, ROW_DELIVERY } from './scripts.js';
+import { APPEND_ROWS, CHANGE_STATE, RECORD_ROW, ROW_DELIVERY } from './scripts.js';
 
 export type CampaignState = 'running' | 'paused' | 'cancelled' | 'done';
 
@@ -43,6 +43,7 @@ type ScriptedRedis = Redis & {
   igAppendRows(...args: (string | number)[]): Promise<number>;
   igRecordRow(...args: (string | number)[]): Promise<number>;
   igRowDelivery(...args: (string | number)[]): Promise<number>;
+  igChangeCampaignState(...args: string[]): Promise<number>;
 };
 
 /** Campaigns in Redis: the record, the queue of rows still to send, each row's state and the counts. */
@@ -58,6 +59,7 @@ export class CampaignStore {
       redis.defineCommand('igAppendRows', { numberOfKeys: 5, lua: APPEND_ROWS });
       redis.defineCommand('igRecordRow', { numberOfKeys: 3, lua: RECORD_ROW });
       redis.defineCommand('igRowDelivery', { numberOfKeys: 3, lua: ROW_DELIVERY });
+      redis.defineCommand('igChangeCampaignState', { numberOfKeys: 1, lua: CHANGE_STATE });
     }
     this.redis = redis as unknown as ScriptedRedis;
   }
@@ -126,10 +128,7 @@ export class CampaignStore {
 
   /** Moves the campaign to `to` if it is in one of `from`; false otherwise. */
   async changeState(campaignId: string, from: CampaignState[], to: CampaignState): Promise<boolean> {
-    const current = await this.state(campaignId);
-    if (!current || !from.includes(current)) return false;
-    await this.redis.hset(this.keys.campaign(campaignId), 'state', to);
-    return true;
+    return (await this.redis.igChangeCampaignState(this.keys.campaign(campaignId), to, ...from)) === 1;
   }
 
   /** The next rows to send, without taking them out (see `dropSent`). */

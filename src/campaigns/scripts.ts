@@ -29,14 +29,21 @@ return duplicates
 /**
  * RECORD_ROW: KEYS rows, counts, inState (the zset of the new state, or ''); ARGV row, JSON of the
  * fields to set (state included). Only a waiting row moves: running a batch twice (after a crash)
- * counts nothing twice.
+ * counts nothing twice. A row whose send was reported before it was marked `pending` (a fast
+ * sandbox or provider) keeps its later state and only gains the session id.
  */
 export const RECORD_ROW = `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 0 end
 local row = cjson.decode(current)
-if row.state ~= 'waiting' then return 0 end
 local update = cjson.decode(ARGV[2])
+if row.state ~= 'waiting' then
+  if update.state == 'pending' and row.sessionId == nil then
+    row.sessionId = update.sessionId
+    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
+  end
+  return 0
+end
 for k, v in pairs(update) do row[k] = v end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
 redis.call('HINCRBY', KEYS[2], 'waiting', -1)
@@ -47,10 +54,11 @@ return 1
 
 /**
  * ROW_DELIVERY: KEYS rows, counts, failed; ARGV row, delivery, error message. Mirrors a session's
- * delivery into its row, forward only (status reports can arrive out of order).
+ * delivery into its row, forward only (status reports can arrive out of order). A `waiting` row
+ * moves too: the send can be reported before the step that created the session marks it `pending`.
  */
 export const ROW_DELIVERY = `
-local rank = { pending = 1, sent = 2, delivered = 3, read = 4, failed = 5 }
+local rank = { waiting = 0, pending = 1, sent = 2, delivered = 3, read = 4, failed = 5 }
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 0 end
 local row = cjson.decode(current)
@@ -66,4 +74,19 @@ if ARGV[2] == 'failed' then
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
 return 1
+`;
+
+/**
+ * CHANGE_STATE: KEYS campaign; ARGV[1] the new state, ARGV[2..] the states it may come from. One
+ * step, so a pause and a cancel (or a step finishing the campaign) racing each other cannot both win.
+ */
+export const CHANGE_STATE = `
+local state = redis.call('HGET', KEYS[1], 'state')
+for i = 2, #ARGV do
+  if ARGV[i] == state then
+    redis.call('HSET', KEYS[1], 'state', ARGV[1])
+    return 1
+  end
+end
+return 0
 `;

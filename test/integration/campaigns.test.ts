@@ -1,6 +1,10 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { CampaignStore } from '../../src/campaigns/campaign-store.js';
+import { RedisKeys } from '../../src/redis/keys.js';
 import { eventually, startTestGateway, TENANT1_KEY, WA_BUSINESS_ID, type TestGateway } from '../support/gateway.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
 
 /** 310 rows: every 50th has a bad phone (1011), rows 60/120/180/240 lack OrderId (1021), 301-310 repeat rows 1-10. */
 function campaignCsv(): string {
@@ -97,5 +101,41 @@ describe('notification campaigns', () => {
 
     expect((await api().post(`/campaigns/${id}/resume`).set(auth)).body.state).toBe('running');
     await eventually(async () => ((await sentOf()) === 120 ? true : undefined), 30_000, 'the resumed campaign to finish');
+  });
+});
+
+describe('campaign store', () => {
+  const redis = new Redis(TEST_REDIS_URL);
+  const prefix = uniquePrefix('campaign-store');
+  const store = new CampaignStore(redis, new RedisKeys(prefix), 3_600);
+  afterAll(async () => {
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  async function campaignWithRows(campaignId: string, rows: number): Promise<void> {
+    await store.create({ campaignId, name: campaignId, tenant: 1, parameters: {}, userData: {}, createdAt: new Date().toISOString() });
+    await store.appendRows(campaignId, Array.from({ length: rows }, (_, i) => ({ row: i + 1, clientId: `+1555300000${i}`, data: {} })));
+    await store.start(campaignId, rows);
+  }
+
+  it('counts a send reported before its row was marked pending, once', async () => {
+    await campaignWithRows('race', 2);
+    // A fast provider: the worker reports the send before the step records the session.
+    await store.recordDelivery('race', 1, 'sent', '');
+    await store.recordRow('race', 1, { state: 'pending', sessionId: 'S-1', clientId: '+15553000000' });
+    await store.recordRow('race', 2, { state: 'pending', sessionId: 'S-2', clientId: '+15553000001' });
+    const campaign = await store.get('race');
+    expect(campaign?.counts).toMatchObject({ waiting: 0, pending: 1, sent: 1 });
+    const row = JSON.parse((await redis.hget(new RedisKeys(prefix).campaignRows('race'), '1'))!);
+    expect(row).toMatchObject({ state: 'sent', sessionId: 'S-1' });
+  });
+
+  it('lets only one of two racing state changes win', async () => {
+    await campaignWithRows('racing-states', 1);
+    const [paused, cancelled] = await Promise.all([store.changeState('racing-states', ['running'], 'paused'), store.changeState('racing-states', ['running'], 'cancelled')]);
+    expect([paused, cancelled].filter(Boolean)).toHaveLength(1);
+    expect(await store.state('racing-states')).toBe(paused ? 'paused' : 'cancelled');
+    expect(await store.changeState('racing-states', ['running'], 'done')).toBe(false);
   });
 });
