@@ -4,6 +4,8 @@ commands:
   serve        run the gateway (the default; same as npm start)
   replay       replay logged InviteToChat requests against a gateway and report what changed
                (invite-gateway replay --help)
+  campaign     send a notification campaign from a CSV or JSON file, follow it, pause, resume
+               or cancel it (invite-gateway campaign --help)
   help         this text
 
 Settings come from the environment: PORT, REDIS_URL, REDIS_PREFIX, GATEWAY_CONFIG, TEMPLATES_DIR,
@@ -22,6 +24,10 @@ export async function runCli(args: string[]): Promise<number> {
     case 'replay': {
       const { replayCommand } = await import('./replay-command.js');
       return replayCommand(args.slice(1));
+    }
+    case 'campaign': {
+      const { campaignCommand } = await import('./campaign-command.js');
+      return campaignCommand(args.slice(1));
     }
     case 'help':
     case '--help':

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline/promises';
-import { TargetError } from '../replay/gateway-client.js';
+import { TargetError, UsageError } from './gateway-target.js';
 import { htmlPathFor } from '../replay/report-writer.js';
 import { CLASS_LABELS, type ReplaySummary, type ReportItem } from '../replay/report.js';
-import { parseReplayArgs, REPLAY_USAGE, UsageError, type ReplayOptions } from '../replay/replay-options.js';
+import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from '../replay/replay-options.js';
 import { runReplay, TERMINAL_UI } from '../replay/run-replay.js';
 
 /** `invite-gateway replay …`: returns the exit status of domain.md 2.5 (0 same, 1 differences, 2 usage/connection). */

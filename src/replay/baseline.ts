@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Answer } from './classify.js';
 import type { ReportItem, ReportRun } from './report.js';
-import { UsageError } from './replay-options.js';
+import { UsageError } from '../cli/gateway-target.js';
 
 /**
  * A previous report, as the reference for renders (and for answers of requests logged without a

@@ -1,9 +1,7 @@
 import type { EspRequest } from '../esp/model.js';
 import { FAULTS } from '../esp/faults.js';
+import { checkReachable, connectionLost, TargetError } from '../cli/gateway-target.js';
 import type { Answer } from './classify.js';
-
-/** The target cannot be used at all (down, not a gateway, API key refused): exit status 2. */
-export class TargetError extends Error {}
 
 /** How often a request is retried when the connection breaks or the gateway answers 1050. */
 const ATTEMPTS = 3;
@@ -19,13 +17,7 @@ export class GatewayClient {
 
   /** Fails with TargetError when the gateway does not answer its liveness probe. */
   async checkReachable(): Promise<void> {
-    try {
-      const response = await fetch(`${this.target}/livez`, { signal: AbortSignal.timeout(5000) });
-      if (!response.ok) throw new TargetError(`${this.target}/livez answered HTTP ${response.status}: is --target an invite-gateway?`);
-    } catch (error) {
-      if (error instanceof TargetError) throw error;
-      throw new TargetError(`cannot reach ${this.target}: ${causeOf(error)}`);
-    }
+    await checkReachable(this.target);
   }
 
   /**
@@ -39,7 +31,7 @@ export class GatewayClient {
       try {
         answer = await this.post(request);
       } catch (error) {
-        if (error instanceof TargetError || attempt >= ATTEMPTS) throw toTargetError(error, this.target);
+        if (error instanceof TargetError || attempt >= ATTEMPTS) throw connectionLost(error, this.target);
         await pause(RETRY_PAUSE_MS * attempt);
         continue;
       }
@@ -85,15 +77,6 @@ function answerOf(status: number, text: string, target: string): Answer {
   // A dry run names its render; a live answer has none to compare (undefined, not null).
   if (list._umsDryRun !== 'true') return { result: 'success' };
   return { result: 'success', rendered: typeof list.Rendered === 'string' ? list.Rendered : null };
-}
-
-function toTargetError(error: unknown, target: string): TargetError {
-  return error instanceof TargetError ? error : new TargetError(`lost the connection to ${target}: ${causeOf(error)}`);
-}
-
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

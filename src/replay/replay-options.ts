@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { gatewayTarget, TARGET_OPTIONS, TARGET_USAGE, UsageError } from '../cli/gateway-target.js';
 import { parseTimeBound, type TimeBound } from './time-window.js';
 
 /** What `invite-gateway replay` was asked to do (domain.md 2.5). */
@@ -28,13 +29,9 @@ export interface ReplayOptions {
   redact: boolean;
 }
 
-/** A command line the replay cannot run with: exit status 2. */
-export class UsageError extends Error {}
-
 export const REPLAY_USAGE = `usage: invite-gateway replay <files or dirs...> [options]
 
-  --target URL         gateway to replay against (default http://127.0.0.1:$PORT, PORT default 8080)
-  --api-key KEY        the tenant's API key (or INVITE_GATEWAY_API_KEY)
+${TARGET_USAGE}
   --live               send real invites (default: the gateway's dry run, nothing is sent)
   --yes                confirm --live without a prompt (needed when not on a terminal)
   --rate N             requests started per second (default 100)
@@ -52,11 +49,10 @@ exit status: 0 nothing changed, 1 differences or unparsed requests, 2 usage or c
 export function parseReplayArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ReplayOptions {
   const { values, positionals } = readArgs(args);
   if (positionals.length === 0) throw new UsageError('name at least one log file or directory');
-  const apiKey = values['api-key'] ?? env.INVITE_GATEWAY_API_KEY;
-  if (!apiKey) throw new UsageError('--api-key is required (or set INVITE_GATEWAY_API_KEY)');
+  const { url, apiKey } = gatewayTarget(values, env);
   return {
     paths: positionals,
-    target: targetUrl(values.target ?? `http://127.0.0.1:${env.PORT ?? 8080}`),
+    target: url,
     apiKey,
     live: values.live ?? false,
     yes: values.yes ?? false,
@@ -79,8 +75,7 @@ function readArgs(args: string[]) {
       allowPositionals: true,
       strict: true,
       options: {
-        target: { type: 'string' },
-        'api-key': { type: 'string' },
+        ...TARGET_OPTIONS,
         live: { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         rate: { type: 'string' },
@@ -98,17 +93,6 @@ function readArgs(args: string[]) {
     // node:util's messages name the option ("Unknown option '--rat'"), which is what the user needs.
     throw new UsageError((error as Error).message);
   }
-}
-
-function targetUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--target "${text}" is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target must be an http or https URL, not ${url.protocol}`);
-  return url.href.replace(/\/+$/, '');
 }
 
 function positiveNumber(flag: string, text: string | undefined, fallback: number): number {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Answer } from './classify.js';
 import { extractRequestBatches, type LoggedReply, type LoggedRequest, type ReplayItem } from './extract-requests.js';
-import type { Progress } from './progress.js';
+import type { Progress } from '../cli/progress.js';
 import type { ReplayOptions } from './replay-options.js';
 import type { ReportWriter } from './report-writer.js';
 import { inTimeWindow } from './time-window.js';

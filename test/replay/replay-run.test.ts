@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { replayCommand } from '../../src/cli/replay-command.js';
 import { parseReplayArgs } from '../../src/replay/replay-options.js';
-import type { Progress } from '../../src/replay/progress.js';
+import type { Progress } from '../../src/cli/progress.js';
 import type { ReplaySummary, ReportItem } from '../../src/replay/report.js';
 import { runReplay, type ReplayUi } from '../../src/replay/run-replay.js';
 import { listKeys } from '../support/redis.js';
@@ -110,7 +110,7 @@ function lineOf(text: string, from = 1): number {
 
 const silentUi: ReplayUi = {
   confirmLive: async () => false,
-  progress: (): Progress => ({ start() {}, increment() {}, stop() {} }),
+  progress: (): Progress => ({ start() {}, increment() {}, update() {}, stop() {} }),
 };
 
 describe('replaying logged InviteToChat requests against a gateway', () => {

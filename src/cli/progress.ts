@@ -1,9 +1,11 @@
 import { SingleBar, Presets } from 'cli-progress';
 
-/** Progress of one phase (reading logs, replaying): a bar on a terminal, plain lines otherwise. */
+/** Progress of one phase (reading logs, replaying, a campaign): a bar on a terminal, plain lines otherwise. */
 export interface Progress {
   start(total: number): void;
   increment(by?: number): void;
+  /** Sets how much is done, for progress read from elsewhere (a campaign's counts); `detail` follows the figures. */
+  update(done: number, detail?: string): void;
   stop(): void;
 }
 
@@ -30,29 +32,40 @@ class BarProgress implements Progress {
     stream: NodeJS.WriteStream,
   ) {
     this.bar = new SingleBar(
-      { format: `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}`, stream, hideCursor: true, etaBuffer: 50 },
+      { format: `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}{detail}`, stream, hideCursor: true, etaBuffer: 50 },
       Presets.shades_classic,
     );
   }
 
   start(total: number): void {
     this.startedAt = performance.now();
-    this.bar.start(Math.round(total / this.scale), 0, { rate: '0' });
+    this.bar.start(this.scaled(total), 0, { rate: '0', detail: '' });
   }
 
   increment(by = 1): void {
-    this.done += by;
-    this.bar.update(Math.round(this.done / this.scale), { rate: ratePerSecond(this.done / this.scale, this.startedAt) });
+    this.update(this.done + by);
+  }
+
+  update(done: number, detail = ''): void {
+    this.done = done;
+    this.bar.update(this.scaled(this.done), { rate: ratePerSecond(this.done / this.scale, this.startedAt), detail: detail && ` | ${detail}` });
   }
 
   stop(): void {
     this.bar.stop();
+  }
+
+  /** Whole counts stay whole; scaled units (MB) keep one decimal, so a small file is not "0/0 MB". */
+  private scaled(value: number): number {
+    return this.scale === 1 ? value : Math.round((value / this.scale) * 10) / 10;
   }
 }
 
 class PlainProgress implements Progress {
   private total = 0;
   private done = 0;
+  private detail = '';
+  private doneAtLastLine = -1;
   private startedAt = 0;
   private lastLineAt = 0;
 
@@ -69,21 +82,27 @@ class PlainProgress implements Progress {
   }
 
   increment(by = 1): void {
-    this.done += by;
+    this.update(this.done + by, this.detail);
+  }
+
+  update(done: number, detail = ''): void {
+    this.done = done;
+    this.detail = detail;
     if (performance.now() - this.lastLineAt >= PLAIN_INTERVAL_MS) this.writeLine();
   }
 
   stop(): void {
-    this.writeLine();
+    if (this.done !== this.doneAtLastLine || this.done === 0) this.writeLine();
   }
 
   private writeLine(): void {
     this.lastLineAt = performance.now();
+    this.doneAtLastLine = this.done;
     const done = this.done / this.scale;
     const total = this.total / this.scale;
     const rate = Number(ratePerSecond(this.done / this.scale, this.startedAt));
     const eta = rate > 0 ? `, ETA ${Math.ceil((total - done) / rate)} s` : '';
-    this.stream.write(`${this.label}: ${amount(done)}/${amount(total)} ${this.unit}, ${rate}/s${eta}\n`);
+    this.stream.write(`${this.label}: ${amount(done)}/${amount(total)} ${this.unit}, ${rate}/s${eta}${this.detail && `, ${this.detail}`}\n`);
   }
 }
 

@@ -1,0 +1,259 @@
+import { stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { CampaignClient, CampaignRefused, COUNT_NAMES, type CampaignParameters, type CampaignStatus } from './campaign-client.js';
+import { checkReachable, gatewayTarget, TARGET_OPTIONS, TARGET_USAGE, TargetError, UsageError } from './gateway-target.js';
+import { createProgress, type Progress } from './progress.js';
+
+export const CAMPAIGN_USAGE = `usage: invite-gateway campaign <send|status|pause|resume|cancel> ...
+
+  campaign send <file.csv|file.json> --channel C --business-id B --template T [options]
+      uploads the recipients (CSV with a header row, or a JSON array of recipients), then
+      follows the campaign with a progress bar until every row is sent, refused or failed
+    --chat-queue-key K       ChatQueueKey (tenant:endpoint) the sessions open in
+    --terminate              TerminateSessionFlag=true: end each session right after its send
+    --name N                 the campaign's name
+    --custom-property K=V    a CustomProperties value for every row (repeatable; a column wins)
+    --user-data K=V          a UserData value for every row (repeatable; a column wins)
+    --no-follow              return once the file is stored, printing the campaign id
+  campaign status <id> [--follow] [--rows refused|failed|duplicate]
+  campaign pause|resume|cancel <id>
+
+${TARGET_USAGE}
+
+Ctrl-C while following stops following; the campaign goes on.
+exit status: 0 done (every row sent, or the status shown), 1 the campaign ended with refused or
+failed rows or was cancelled, 2 usage or connection errors, or the gateway refused the request`;
+
+/** Where the command writes, and how often it looks at a running campaign; tests pass their own. */
+export interface CampaignUi {
+  out(line: string): void;
+  progress(label: string, unit: string, scale?: number): Progress;
+  pollMs: number;
+  /** Aborted by Ctrl-C: following stops, the campaign does not. */
+  interrupted: AbortSignal;
+}
+
+function terminalUi(): CampaignUi {
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => interrupt.abort());
+  return { out: (line) => console.log(line), progress: (label, unit, scale) => createProgress(label, unit, scale), pollMs: 1_000, interrupted: interrupt.signal };
+}
+
+/** `invite-gateway campaign …`: returns the exit status. */
+export async function campaignCommand(args: string[], ui: CampaignUi = terminalUi()): Promise<number> {
+  const [action, ...rest] = args;
+  if (!action || action === '--help' || action === '-h' || rest.includes('--help')) {
+    ui.out(CAMPAIGN_USAGE);
+    return action ? 0 : 2;
+  }
+  try {
+    switch (action) {
+      case 'send':
+        return await send(rest, ui);
+      case 'status':
+        return await status(rest, ui);
+      case 'pause':
+      case 'resume':
+      case 'cancel':
+        return await change(action, rest, ui);
+      default:
+        throw new UsageError(`unknown campaign command "${action}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`campaign: ${error.message}\n\n${CAMPAIGN_USAGE}`);
+      return 2;
+    }
+    if (error instanceof TargetError || error instanceof CampaignRefused) {
+      console.error(`campaign: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function send(args: string[], ui: CampaignUi): Promise<number> {
+  const { values, positionals } = readArgs(args, {
+    channel: { type: 'string' },
+    'business-id': { type: 'string' },
+    template: { type: 'string' },
+    'chat-queue-key': { type: 'string' },
+    terminate: { type: 'boolean' },
+    name: { type: 'string' },
+    'custom-property': { type: 'string', multiple: true },
+    'user-data': { type: 'string', multiple: true },
+    'no-follow': { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw new UsageError('name one recipients file (.csv or .json)');
+  const path = positionals[0]!;
+  const parameters: CampaignParameters = {
+    ...(values.name === undefined ? {} : { name: values.name }),
+    _umsChannel: required(values.channel, '--channel'),
+    _umsBusinessId: required(values['business-id'], '--business-id'),
+    StandardResponseId: required(values.template, '--template'),
+    ...(values['chat-queue-key'] === undefined ? {} : { ChatQueueKey: values['chat-queue-key'] }),
+    ...(values.terminate ? { TerminateSessionFlag: 'true' as const } : {}),
+    CustomProperties: keyValues(values['custom-property'], '--custom-property'),
+    UserData: keyValues(values['user-data'], '--user-data'),
+  };
+  const bytes = await fileSize(path);
+  const target = gatewayTarget(values);
+  await checkReachable(target.url);
+  const client = new CampaignClient(target);
+
+  const uploading = bytes < 10 * 1024 * 1024 ? ui.progress('uploading', 'KB', 1024) : ui.progress('uploading', 'MB', 1024 * 1024);
+  uploading.start(bytes);
+  let uploaded = 0;
+  const stored = await client.upload({ path, bytes }, parameters, (more) => uploading.update((uploaded += more))).finally(() => uploading.stop());
+  ui.out(`campaign ${stored.campaignId}: ${stored.rows} rows stored`);
+  if (values['no-follow']) {
+    ui.out(`follow it with: invite-gateway campaign status ${stored.campaignId} --follow`);
+    return 0;
+  }
+  return finish(client, await follow(client, stored.campaignId, ui), ui);
+}
+
+async function status(args: string[], ui: CampaignUi): Promise<number> {
+  const { values, positionals } = readArgs(args, { follow: { type: 'boolean' }, rows: { type: 'string' } });
+  const campaignId = oneCampaignId(positionals);
+  if (values.rows !== undefined && !['refused', 'failed', 'duplicate'].includes(values.rows)) throw new UsageError('--rows must be refused, failed or duplicate');
+  const client = new CampaignClient(gatewayTarget(values));
+  if (values.rows) return listRows(client, campaignId, values.rows, ui);
+  if (values.follow) return finish(client, await follow(client, campaignId, ui), ui);
+  ui.out(summary(await client.status(campaignId)));
+  return 0;
+}
+
+async function change(action: 'pause' | 'resume' | 'cancel', args: string[], ui: CampaignUi): Promise<number> {
+  const { values, positionals } = readArgs(args, {});
+  const campaignId = oneCampaignId(positionals);
+  const changed = await new CampaignClient(gatewayTarget(values)).change(campaignId, action);
+  ui.out(`campaign ${campaignId}: ${changed.state}`);
+  return 0;
+}
+
+/**
+ * Polls the campaign until every row is settled (sent, refused, failed or duplicate) or it is
+ * cancelled; a paused campaign is waited for. Returns the last status, or undefined after Ctrl-C.
+ */
+async function follow(client: CampaignClient, campaignId: string, ui: CampaignUi): Promise<CampaignStatus | undefined> {
+  let current = await client.status(campaignId);
+  const progress = ui.progress('sending', 'rows');
+  progress.start(current.total);
+  try {
+    for (;;) {
+      progress.update(settledRows(current), progressDetail(current));
+      if (isFinished(current)) return current;
+      try {
+        await sleep(ui.pollMs, undefined, { signal: ui.interrupted });
+      } catch {
+        return undefined; // Ctrl-C
+      }
+      current = await client.status(campaignId);
+    }
+  } finally {
+    progress.stop();
+  }
+}
+
+async function finish(client: CampaignClient, last: CampaignStatus | undefined, ui: CampaignUi): Promise<number> {
+  if (!last) {
+    ui.out('stopped following; the campaign goes on (invite-gateway campaign status <id> --follow)');
+    return 130;
+  }
+  ui.out(summary(last));
+  const withProblems = (['refused', 'failed'] as const).filter((state) => last.counts[state] > 0);
+  for (const state of withProblems) ui.out(`${state} rows: invite-gateway campaign status ${last.campaignId} --rows ${state}`);
+  // The first refused rows are shown at once: they are usually one mistake in the file.
+  if (last.counts.refused > 0) await listRows(client, last.campaignId, 'refused', ui, 10);
+  return withProblems.length > 0 || last.state === 'cancelled' ? 1 : 0;
+}
+
+const ROWS_PER_PAGE = 1000;
+
+async function listRows(client: CampaignClient, campaignId: string, state: string, ui: CampaignUi, atMost = Infinity): Promise<number> {
+  let shown = 0;
+  for (let offset = 0; shown < atMost; offset += ROWS_PER_PAGE) {
+    const page = await client.rows(campaignId, state, offset, ROWS_PER_PAGE);
+    for (const row of page.rows.slice(0, atMost - shown)) {
+      const why = row.FaultCode ? `fault ${row.FaultCode}: ${row.FaultString ?? ''}` : (row.error ?? '');
+      ui.out(`row ${row.row}\t${row._umsClientId}\t${row.state}${why ? `\t${why}` : ''}`);
+      shown++;
+    }
+    if (offset + ROWS_PER_PAGE >= page.total) {
+      if (page.total > shown) ui.out(`… ${page.total - shown} more ${state} rows`);
+      break;
+    }
+  }
+  return 0;
+}
+
+function isFinished(status: CampaignStatus): boolean {
+  if (status.state === 'cancelled') return true;
+  return status.state === 'done' && status.counts.pending === 0 && status.counts.waiting === 0;
+}
+
+/** Rows with their outcome: sent (or further), refused, failed or duplicate. */
+function settledRows(status: CampaignStatus): number {
+  return status.total - status.counts.waiting - status.counts.pending;
+}
+
+function progressDetail({ state, counts }: CampaignStatus): string {
+  const sent = counts.sent + counts.delivered + counts.read;
+  return `${state === 'running' ? '' : `${state}, `}sent ${sent}, refused ${counts.refused}, failed ${counts.failed}, duplicate ${counts.duplicate}`;
+}
+
+function summary(status: CampaignStatus): string {
+  const rows: [string, string | number][] = [
+    ['campaign', `${status.campaignId}${status.name ? ` (${status.name})` : ''}`],
+    ['state', status.state],
+    ['total', status.total],
+    ...COUNT_NAMES.map((name): [string, number] => [name, status.counts[name]]),
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+type OptionSpecs = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
+function readArgs<T extends OptionSpecs>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options: { ...TARGET_OPTIONS, ...options } });
+  } catch (error) {
+    // node:util's messages name the option ("Unknown option '--templte'"), which is what the user needs.
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+function oneCampaignId(positionals: string[]): string {
+  if (positionals.length !== 1) throw new UsageError('name one campaign id');
+  return positionals[0]!;
+}
+
+/** `K=V` flags as a key-value list; the value may itself hold `=`. */
+function keyValues(items: string[] | undefined, flag: string): Record<string, string> {
+  const list: Record<string, string> = {};
+  for (const item of items ?? []) {
+    const equals = item.indexOf('=');
+    if (equals <= 0) throw new UsageError(`${flag} takes KEY=VALUE, not "${item}"`);
+    list[item.slice(0, equals)] = item.slice(equals + 1);
+  }
+  return list;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new UsageError(`${path} is not a file`);
+    return info.size;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+}

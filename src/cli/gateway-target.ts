@@ -1,0 +1,61 @@
+/** What the command-line tools share about the gateway they talk to: its URL, the API key, errors. */
+
+/** A command line a tool cannot run with: exit status 2. */
+export class UsageError extends Error {}
+
+/** The gateway cannot be used at all (down, not a gateway, API key refused): exit status 2. */
+export class TargetError extends Error {}
+
+export interface GatewayTarget {
+  /** Base URL without a trailing slash. */
+  url: string;
+  apiKey: string;
+}
+
+/** The `parseArgs` options every tool takes to name its gateway. */
+export const TARGET_OPTIONS = {
+  target: { type: 'string' },
+  'api-key': { type: 'string' },
+} as const;
+
+export const TARGET_USAGE = `  --target URL         the gateway (default http://127.0.0.1:$PORT, PORT default 8080)
+  --api-key KEY        the tenant's API key (or INVITE_GATEWAY_API_KEY)`;
+
+/** `--target` (default: the local gateway) and `--api-key` (or INVITE_GATEWAY_API_KEY). */
+export function gatewayTarget(values: { target?: string; 'api-key'?: string }, env: NodeJS.ProcessEnv = process.env): GatewayTarget {
+  const apiKey = values['api-key'] ?? env.INVITE_GATEWAY_API_KEY;
+  if (!apiKey) throw new UsageError('--api-key is required (or set INVITE_GATEWAY_API_KEY)');
+  return { url: targetUrl(values.target ?? `http://127.0.0.1:${env.PORT ?? 8080}`), apiKey };
+}
+
+function targetUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--target "${text}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target must be an http or https URL, not ${url.protocol}`);
+  return url.href.replace(/\/+$/, '');
+}
+
+/** Fails with TargetError when the gateway does not answer its liveness probe. */
+export async function checkReachable(url: string): Promise<void> {
+  try {
+    const response = await fetch(`${url}/livez`, { signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new TargetError(`${url}/livez answered HTTP ${response.status}: is --target an invite-gateway?`);
+  } catch (error) {
+    if (error instanceof TargetError) throw error;
+    throw new TargetError(`cannot reach ${url}: ${causeOf(error)}`);
+  }
+}
+
+/** A failed fetch as a TargetError naming the gateway and the cause (ECONNREFUSED, timeout …). */
+export function connectionLost(error: unknown, url: string): TargetError {
+  return error instanceof TargetError ? error : new TargetError(`lost the connection to ${url}: ${causeOf(error)}`);
+}
+
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+}
