@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { connectionLost, TargetError, UsageError, type GatewayTarget } from './gateway-target.js';
+import { TargetError, unreachable, UsageError, type GatewayTarget } from './gateway-target.js';
 
 /** The shared parameters of a campaign as `POST /campaigns` takes them (domain.md 2.4). */
 export interface CampaignParameters {
@@ -71,7 +71,7 @@ export class CampaignClient {
     try {
       response = await fetch(`${this.target.url}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${this.target.apiKey}` } });
     } catch (error) {
-      throw connectionLost(error, this.target.url);
+      throw unreachable(error, this.target.url);
     }
     const text = await response.text();
     let body: Record<string, unknown>;

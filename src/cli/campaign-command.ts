@@ -28,6 +28,7 @@ failed rows or was cancelled, 2 usage or connection errors, or the gateway refus
 /** Where the command writes, and how often it looks at a running campaign; tests pass their own. */
 export interface CampaignUi {
   out(line: string): void;
+  err(line: string): void;
   progress(label: string, unit: string, scale?: number): Progress;
   pollMs: number;
   /** Aborted by Ctrl-C: following stops, the campaign does not. */
@@ -37,7 +38,7 @@ export interface CampaignUi {
 function terminalUi(): CampaignUi {
   const interrupt = new AbortController();
   process.once('SIGINT', () => interrupt.abort());
-  return { out: (line) => console.log(line), progress: (label, unit, scale) => createProgress(label, unit, scale), pollMs: 1_000, interrupted: interrupt.signal };
+  return { out: (line) => console.log(line), err: (line) => console.error(line), progress: (label, unit, scale) => createProgress(label, unit, scale), pollMs: 1_000, interrupted: interrupt.signal };
 }
 
 /** `invite-gateway campaign …`: returns the exit status. */
@@ -62,11 +63,11 @@ export async function campaignCommand(args: string[], ui: CampaignUi = terminalU
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`campaign: ${error.message}\n\n${CAMPAIGN_USAGE}`);
+      ui.err(`campaign: ${error.message}\n\n${CAMPAIGN_USAGE}`);
       return 2;
     }
     if (error instanceof TargetError || error instanceof CampaignRefused) {
-      console.error(`campaign: ${error.message}`);
+      ui.err(`campaign: ${error.message}`);
       return 2;
     }
     throw error;

@@ -45,12 +45,16 @@ export async function checkReachable(url: string): Promise<void> {
     const response = await fetch(`${url}/livez`, { signal: AbortSignal.timeout(5000) });
     if (!response.ok) throw new TargetError(`${url}/livez answered HTTP ${response.status}: is --target an invite-gateway?`);
   } catch (error) {
-    if (error instanceof TargetError) throw error;
-    throw new TargetError(`cannot reach ${url}: ${causeOf(error)}`);
+    throw unreachable(error, url);
   }
 }
 
-/** A failed fetch as a TargetError naming the gateway and the cause (ECONNREFUSED, timeout …). */
+/** A request that got no answer, as a TargetError naming the gateway and the cause (ECONNREFUSED …). */
+export function unreachable(error: unknown, url: string): TargetError {
+  return error instanceof TargetError ? error : new TargetError(`cannot reach ${url}: ${causeOf(error)}`);
+}
+
+/** A connection that broke during a run (the gateway answered before), as a TargetError. */
 export function connectionLost(error: unknown, url: string): TargetError {
   return error instanceof TargetError ? error : new TargetError(`lost the connection to ${url}: ${causeOf(error)}`);
 }

@@ -1,10 +1,8 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { replayCommand } from '../../src/cli/replay-command.js';
 import { parseReplayArgs } from '../../src/replay/replay-options.js';
@@ -13,6 +11,7 @@ import type { ReplaySummary, ReportItem } from '../../src/replay/report.js';
 import { runReplay, type ReplayUi } from '../../src/replay/run-replay.js';
 import { listKeys } from '../support/redis.js';
 import { SAMPLE_TEMPLATES_DIR, startTestGateway, TENANT1_KEY, type TestGateway } from '../support/gateway.js';
+import { runBin } from '../support/bin.js';
 
 /** Tab-style request block from a client, as URS logs it. */
 function tabRequest(time: string, peer: string, ref: number, parameters: string[]): string[] {
@@ -299,16 +298,6 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
     await expect(replay(['--report', join(directory, 'file-not-dir', 'r.json')])).rejects.toThrow(/--report/);
   });
 });
-
-/** Runs the package bin with stdin closed (not a terminal). */
-async function runBin(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  const bin = fileURLToPath(new URL('../../bin/invite-gateway.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { status, stderr };
-}
 
 function writeLogFile(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -1,0 +1,190 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignCommand, type CampaignUi } from '../../src/cli/campaign-command.js';
+import { runBin } from '../support/bin.js';
+import { listKeys } from '../support/redis.js';
+import { eventually, startTestGateway, TENANT1_KEY, WA_BUSINESS_ID, type TestGateway } from '../support/gateway.js';
+
+/** What one run of the command printed, and the progress it reported. */
+interface Run {
+  status: number;
+  out: string;
+  err: string;
+  progress: { label: string; total: number; done: number[]; stopped: boolean }[];
+}
+
+describe('invite-gateway campaign', () => {
+  let gateway: TestGateway;
+  let server: Server;
+  let target: string;
+  const directory = mkdtempSync(join(tmpdir(), 'campaign-cli-'));
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ label: 'campaign-cli' });
+    server = gateway.app!.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await gateway.dispose();
+  });
+
+  async function run(args: string[], interrupted = new AbortController().signal): Promise<Run> {
+    const lines = { out: [] as string[], err: [] as string[] };
+    const progress: Run['progress'] = [];
+    const ui: CampaignUi = {
+      out: (line) => lines.out.push(line),
+      err: (line) => lines.err.push(line),
+      pollMs: 50,
+      interrupted,
+      progress: (label) => {
+        const record = { label, total: 0, done: [] as number[], stopped: false };
+        progress.push(record);
+        return {
+          start: (total) => void (record.total = total),
+          increment: () => {},
+          update: (done) => void record.done.push(done),
+          stop: () => void (record.stopped = true),
+        };
+      },
+    };
+    const status = await campaignCommand([...args, '--target', target, '--api-key', TENANT1_KEY], ui);
+    return { status, out: lines.out.join('\n'), err: lines.err.join('\n'), progress };
+  }
+
+  const shared = ['--channel', 'whatsapp-main', '--business-id', WA_BUSINESS_ID, '--template', 'order_ready', '--user-data', 'StoreName=Main St', '--custom-property', 'Track=T1'];
+
+  function csvFile(name: string, rows: string[]): string {
+    const path = join(directory, name);
+    writeFileSync(path, ['_umsClientId,Contact.FirstName,CustomProperties.OrderId', ...rows].join('\n') + '\n');
+    return path;
+  }
+
+  it('sends a CSV file, follows it to the end and lists the refused rows (exit 1)', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `+1555600${String(i).padStart(4, '0')},Ana,A-${i}`);
+    rows[9] = 'not-a-phone,Bo,A-9';
+    rows.push(rows[0]!); // a duplicate recipient
+    const result = await run(['send', csvFile('forty.csv', rows), '--name', 'cli-test', ...shared]);
+
+    expect(result.err).toBe('');
+    expect(result.status).toBe(1);
+    const id = /campaign (\S+): 41 rows stored/.exec(result.out)?.[1];
+    expect(id).toBeDefined();
+    expect(result.out).toMatch(/state\s+done/);
+    expect(result.out).toMatch(/total\s+41/);
+    expect(result.out).toMatch(/refused\s+1\n/);
+    expect(result.out).toMatch(/duplicate\s+1$/m);
+    expect(result.out).toMatch(/row 10\t\S+\trefused\tfault 1011: _umsClientId is not a phone number/);
+
+    const [uploading, sending] = result.progress;
+    expect(uploading).toMatchObject({ label: 'uploading', stopped: true });
+    expect(uploading!.done.at(-1)).toBe(uploading!.total);
+    expect(sending).toMatchObject({ label: 'sending', total: 41, stopped: true });
+    expect(sending!.done.at(-1)).toBe(41);
+
+    // status shows the same figures as the gateway's own answer, once the sandbox reported every read.
+    const counts = await eventually(async () => {
+      const body = (await fetch(`${target}/campaigns/${id}`, { headers: { authorization: `Bearer ${TENANT1_KEY}` } }).then((r) => r.json())) as { counts: Record<string, number> };
+      return body.counts.read === 39 ? body : undefined;
+    });
+    const status = await run(['status', id!]);
+    expect(status.status).toBe(0);
+    for (const [name, count] of Object.entries(counts.counts)) expect(status.out).toMatch(new RegExp(`^${name}\\s+${count}$`, 'm'));
+    const duplicates = await run(['status', id!, '--rows', 'duplicate']);
+    expect(duplicates.out).toMatch(/^row 41\t\+\*+0000\tduplicate$/m);
+  });
+
+  it('sends a JSON recipients file with --no-follow, then status --follow waits for the end (exit 0)', async () => {
+    const path = join(directory, 'recipients.json');
+    writeFileSync(path, JSON.stringify(Array.from({ length: 12 }, (_, i) => ({ _umsClientId: `+1555610${String(i).padStart(4, '0')}`, CustomProperties: { OrderId: `J-${i}` } }))));
+    const sent = await run(['send', path, '--terminate', ...shared, '--no-follow']);
+    expect(sent.status).toBe(0);
+    const id = /campaign (\S+): 12 rows stored/.exec(sent.out)?.[1];
+    expect(sent.out).toContain(`campaign status ${id} --follow`);
+    expect(sent.progress.map((p) => p.label)).toEqual(['uploading']);
+
+    const followed = await run(['status', id!, '--follow']);
+    expect(followed.status).toBe(0);
+    expect(followed.out).toMatch(/waiting\s+0\npending\s+0/);
+    // --terminate: each session ended right after its send.
+    const sessionKeys = (await listKeys(gateway.redis, `${gateway.prefix}:session`)).filter((key) => /:session:[^:]+$/.test(key));
+    const sessions = await Promise.all(sessionKeys.map((key) => gateway.redis.hmget(key, 'campaign', 'state')));
+    const ofThisCampaign = sessions.filter(([campaign]) => campaign?.startsWith(`${id}:`));
+    expect(ofThisCampaign).toHaveLength(12);
+    expect(new Set(ofThisCampaign.map(([, state]) => state))).toEqual(new Set(['terminated']));
+  });
+
+  it('pauses and cancels a campaign; following a cancelled one ends with exit 1', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `+1555620${String(i).padStart(4, '0')},Cy,C-${i}`);
+    const sent = await run(['send', csvFile('pausable.csv', rows), ...shared, '--no-follow']);
+    const id = /campaign (\S+):/.exec(sent.out)![1]!;
+    expect((await run(['pause', id])).out).toBe(`campaign ${id}: paused`);
+    expect((await run(['status', id])).out).toMatch(/state\s+paused/);
+    expect((await run(['cancel', id])).out).toBe(`campaign ${id}: cancelled`);
+    const followed = await run(['status', id, '--follow']);
+    expect(followed.status).toBe(1);
+    expect(followed.out).toMatch(/state\s+cancelled/);
+    const again = await run(['resume', id]);
+    expect(again.status).toBe(2);
+    expect(again.err).toMatch(/is cancelled: it cannot resume/);
+  });
+
+  it('stops following on Ctrl-C and leaves the campaign running', async () => {
+    const rows = Array.from({ length: 5 }, (_, i) => `+1555630${String(i).padStart(4, '0')},Di,D-${i}`);
+    const sent = await run(['send', csvFile('interrupted.csv', rows), ...shared, '--no-follow']);
+    const id = /campaign (\S+):/.exec(sent.out)![1]!;
+    await run(['pause', id]);
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 200);
+    const followed = await run(['status', id, '--follow'], interrupt.signal);
+    expect(followed.status).toBe(130);
+    expect(followed.out).toMatch(/stopped following; the campaign goes on/);
+    expect((await run(['status', id])).out).toMatch(/state\s+paused/);
+  });
+
+  it('refuses what cannot run with exit 2 and a sentence naming the problem', async () => {
+    const file = csvFile('one.csv', ['+15556400001,Ed,E-1']);
+    const noTemplate = await run(['send', file, '--channel', 'whatsapp-main', '--business-id', WA_BUSINESS_ID]);
+    expect(noTemplate).toMatchObject({ status: 2, err: expect.stringMatching(/^campaign: --template is required/) });
+    const missing = await run(['send', join(directory, 'nope.csv'), ...shared]);
+    expect(missing.err).toMatch(/nope\.csv: no such file/);
+    const badPair = await run(['send', file, ...shared, '--user-data', 'novalue']);
+    expect(badPair.err).toMatch(/--user-data takes KEY=VALUE, not "novalue"/);
+
+    writeFileSync(join(directory, 'bad-column.csv'), '_umsClientId,Phone\n+15556400002,x\n');
+    const badColumn = await run(['send', join(directory, 'bad-column.csv'), ...shared]);
+    expect(badColumn).toMatchObject({ status: 2, err: expect.stringMatching(/fault 1001: .*CSV column "Phone"/) });
+    const unknownTemplate = await run(['send', file, ...shared.slice(0, 4), '--template', 'nope']);
+    expect(unknownTemplate.err).toMatch(/fault 1020: StandardResponseId "nope" is not a known standard response/);
+    const unknownCampaign = await run(['status', 'no-such-id']);
+    expect(unknownCampaign).toMatchObject({ status: 2, err: 'campaign: no such campaign for this API key' });
+  });
+
+  it('runs as the package bin, with the API key from the environment', async () => {
+    const file = csvFile('bin.csv', ['+15556500001,Flo,F-1', '+15556500002,Gus,G-2']);
+    const result = await runBin(['campaign', 'send', file, ...shared, '--target', target], { ...process.env, INVITE_GATEWAY_API_KEY: TENANT1_KEY });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/: 2 rows stored/);
+    expect(result.stdout).toMatch(/refused\s+0/);
+    // Not a terminal: progress is plain lines on stderr, ending at the total.
+    expect(result.stderr).toMatch(/sending: 2\/2 rows/);
+    const closedPort = await freePort();
+    const down = await runBin(['campaign', 'status', 'x', '--target', `http://127.0.0.1:${closedPort}`, '--api-key', 'k']);
+    expect(down.status).toBe(2);
+    expect(down.stderr).toContain(`campaign: cannot reach http://127.0.0.1:${closedPort}: ECONNREFUSED`);
+  });
+});
+
+/** A loopback port nothing listens on. */
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
