@@ -6,7 +6,7 @@ import { jsonInvite } from '../support/invites.js';
 
 /** Slow enough that a campaign builds a backlog of queued invites on the business number. */
 const RATE = 40;
-const RECIPIENTS = 400;
+const RECIPIENTS = 1500;
 const LIVE_CALLER = '+15557770001';
 
 interface Counts {
