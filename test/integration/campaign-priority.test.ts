@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestGateway, TENANT1_KEY, testConfig, WA_BUSINESS_ID, type TestGateway } from '../support/gateway.js';
-import { FakeWhatsApp } from '../support/fake-whatsapp.js';
+import { FakeWhatsApp, peakPerSecond } from '../support/fake-whatsapp.js';
 import { jsonInvite } from '../support/invites.js';
 
 /** Slow enough that a campaign builds a backlog of queued invites on the business number. */
@@ -82,6 +82,8 @@ describe('a campaign next to live calls', () => {
     // Rows never made into invites stay waiting; nothing was sent twice.
     expect(after.counts.waiting).toBeGreaterThan(0);
     expect(new Set(fake.received.map((send) => send.body.to)).size).toBe(fake.received.length);
+    // Campaign and live sends share the number's pacing.
+    expect(peakPerSecond(fake.received)).toBeLessThanOrEqual(RATE + 1);
     expect((await api().post(`/campaigns/${id}/resume`).set(auth)).status).toBe(409);
   });
 });

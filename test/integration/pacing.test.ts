@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
-import { FakeWhatsApp, type ReceivedSend } from '../support/fake-whatsapp.js';
+import { FakeWhatsApp, peakPerSecond } from '../support/fake-whatsapp.js';
 import { jsonInvite } from '../support/invites.js';
 
 const RATE = 5;
@@ -25,18 +25,6 @@ describe('per-business-number pacing', () => {
     await gateway?.dispose();
     await fake.stop();
   });
-
-  /** The most sends seen in any one-second window. */
-  function peakPerSecond(sends: ReceivedSend[]): number {
-    const times = sends.map((send) => send.at).sort((a, b) => a - b);
-    let peak = 0;
-    for (let i = 0; i < times.length; i++) {
-      let j = i;
-      while (j < times.length && times[j]! - times[i]! < 1_000) j++;
-      peak = Math.max(peak, j - i);
-    }
-    return peak;
-  }
 
   it('each number sends within its own rate, and a busy number does not hold the other back', async () => {
     const started = Date.now();

@@ -109,3 +109,15 @@ function invalidBody(body: Record<string, any>): string | undefined {
   if (['image', 'document', 'video', 'audio'].includes(body.type)) return typeof body[body.type]?.link === 'string' ? undefined : `${body.type}.link`;
   return `type ${body.type}`;
 }
+
+/** The most sends seen in any one-second window. */
+export function peakPerSecond(sends: ReceivedSend[]): number {
+  const times = sends.map((send) => send.at).sort((a, b) => a - b);
+  let peak = 0;
+  for (let i = 0; i < times.length; i++) {
+    let j = i;
+    while (j < times.length && times[j]! - times[i]! < 1_000) j++;
+    peak = Math.max(peak, j - i);
+  }
+  return peak;
+}
