@@ -1,3 +1,4 @@
+import { stripIrdPrefix } from '../esp/kvlist.js';
 import { peekLogReferenceId } from '../esp/log-form.js';
 
 /** The fields of a logged request that reading a log needs before the request is parsed in full. */
@@ -43,4 +44,131 @@ export function valueAfterKey(line: string, quotedKey: string): string | undefin
   const typed = /^\[(?:str|int)\] *= *(?:"(.*)"|(-?\d+))$/.exec(rest);
   if (typed) return typed[1] ?? typed[2];
   return /^-?\d+$/.test(rest) ? rest : undefined;
+}
+
+/** The fields of a logged reply that pairing and classifying read; scalars as `getScalar` gives them. */
+export interface ReplyFields {
+  referenceId?: number;
+  faultCode?: string;
+  faultString?: string;
+  sessionId?: string;
+}
+
+/** Characters the full parse's regexes take for line ends (`.` stops at them): blocks holding one are left to it. */
+const LINE_TERMINATOR = /[\r\u2028\u2029]/;
+const INTEGER = /^-?\d+$/;
+
+/**
+ * Reads a reply block whose lines all have the plain shapes servers log, in either style: the
+ * ReferenceId attribute, the `Request` list's opener, and scalar items of that list. On anything
+ * else (another attribute, a nested list, a value the full parse might refuse or read otherwise) it
+ * gives up and returns undefined, and the caller parses the block in full, which is where a broken
+ * reply is found. So whenever it answers, it answers what the full parse would have, at a fraction
+ * of its cost: replies are half the messages of a log.
+ */
+export function scanReplyBlock(block: string): ReplyFields | undefined {
+  if (LINE_TERMINATOR.test(block)) return undefined;
+  const fields: ReplyFields = {};
+  let requestIndent = -1;
+  let inRequest = false;
+  // Line by line after the header; a line's content is what lies between its indent and trailing blanks.
+  for (let lineStart = block.indexOf('\n') + 1; lineStart > 0; ) {
+    const newline = block.indexOf('\n', lineStart);
+    const lineEnd = newline < 0 ? block.length : newline;
+    const contentStart = skipBlanks(block, lineStart, lineEnd);
+    const content = block.slice(contentStart, trimBlanksEnd(block, contentStart, lineEnd));
+    const indent = contentStart - lineStart;
+    lineStart = newline + 1;
+    if (content === '' || content === ')') continue;
+    // A line no deeper than the Request list's opener closes that list, as the full parse's indentation does.
+    if (inRequest && indent <= requestIndent) inRequest = false;
+    if (inRequest) {
+      if (!readRequestItem(content, fields)) return undefined;
+    } else if (opensRequestList(content)) {
+      // A second Request list (its items are dropped by the full parse) is left to that parse.
+      if (requestIndent >= 0) return undefined;
+      requestIndent = indent;
+      inRequest = true;
+    } else {
+      const referenceId = referenceIdAttribute(content);
+      if (referenceId === undefined) return undefined;
+      fields.referenceId ??= referenceId;
+    }
+  }
+  return fields;
+}
+
+/** An item of the Request list, `'Key'<TAB>'value'`, `'Key'<TAB>7`, `'Key' [str] = "value"` or `'Key' [int] = 7`, into `fields`. */
+function readRequestItem(content: string, fields: ReplyFields): boolean {
+  if (content.charCodeAt(0) !== QUOTE) return false;
+  // A key holding a quote, or a list opener, is left to the full parse.
+  const keyEnd = content.indexOf("'", 1);
+  if (keyEnd < 0) return false;
+  const value = scalarAfterKey(content, keyEnd + 1);
+  if (value === undefined) return false;
+  const key = stripIrdPrefix(content.slice(1, keyEnd));
+  // The first of repeated keys wins, as in every ESP list.
+  if (key === 'FaultCode') fields.faultCode ??= value;
+  else if (key === 'FaultString') fields.faultString ??= value;
+  else if (key === '_umsChatSessionId') fields.sessionId ??= value;
+  return true;
+}
+
+const TYPED_STRING = ' [str] = "';
+const TYPED_INTEGER = ' [int] = ';
+
+/** The scalar after a key's closing quote, integers as their decimal string; undefined for any other shape. */
+function scalarAfterKey(content: string, at: number): string | undefined {
+  if (content.charCodeAt(at) === TAB) {
+    const value = content.slice(skipBlanks(content, at, content.length));
+    if (value.length >= 2 && value.charCodeAt(0) === QUOTE && value.charCodeAt(value.length - 1) === QUOTE) return value.slice(1, -1);
+    return integerText(value);
+  }
+  if (content.startsWith(TYPED_STRING, at)) {
+    const valueStart = at + TYPED_STRING.length;
+    return content.length > valueStart && content.charCodeAt(content.length - 1) === DOUBLE_QUOTE ? content.slice(valueStart, -1) : undefined;
+  }
+  if (content.startsWith(TYPED_INTEGER, at)) return integerText(content.slice(at + TYPED_INTEGER.length));
+  return undefined;
+}
+
+/**
+ * `AttributeRequest<TAB>[40] 00 01 ..` (tab style) or `'Request' [list] =` (typed style). Not `[40] = …`:
+ * the full parse reads that as a value of a type named "40" and refuses it.
+ */
+const REQUEST_LIST_OPENER = /^(?:AttributeRequest[\t ]+\[\d+\](?! *=)|'Request' \[list\] =$)/;
+/** `AttributeReferenceID<TAB>7` (tab style) or `attr_ref_id [int] = 7` (typed style). */
+const REFERENCE_ID_ATTRIBUTE = /^(?:AttributeReferenceID[\t ]+|attr_ref_id \[int\] = )(-?\d+)$/;
+
+function opensRequestList(content: string): boolean {
+  return REQUEST_LIST_OPENER.test(content);
+}
+
+function referenceIdAttribute(content: string): number | undefined {
+  const match = REFERENCE_ID_ATTRIBUTE.exec(content);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** A bare integer as the decimal string the full parse would give it (`007` is `7`). */
+function integerText(value: string): string | undefined {
+  return INTEGER.test(value) ? String(Number(value)) : undefined;
+}
+
+const TAB = 9;
+const SPACE = 32;
+const QUOTE = 39;
+const DOUBLE_QUOTE = 34;
+
+/** The first offset in `text[from, to)` that is not a tab or a space (`to` when there is none). */
+function skipBlanks(text: string, from: number, to: number): number {
+  let at = from;
+  while (at < to && (text.charCodeAt(at) === TAB || text.charCodeAt(at) === SPACE)) at++;
+  return at;
+}
+
+/** `to`, moved back over the tabs and spaces that end `text[from, to)`. */
+function trimBlanksEnd(text: string, from: number, to: number): number {
+  let at = to;
+  while (at > from && (text.charCodeAt(at - 1) === TAB || text.charCodeAt(at - 1) === SPACE)) at--;
+  return at;
 }
