@@ -123,6 +123,10 @@ export class LogBlockSplitter {
     let start = from;
     let marker = bytes.indexOf(BLOCK_MARKER, start);
     while (start < to) {
+      if (this.block) {
+        start = this.addBlockLines(bytes, start, to);
+        if (start >= to) break;
+      }
       let end = bytes.indexOf(NEWLINE, start);
       if (end < 0 || end > to) end = to;
       if (marker >= 0 && marker < start) marker = bytes.indexOf(BLOCK_MARKER, start);
@@ -132,16 +136,30 @@ export class LogBlockSplitter {
     return Math.min(start, to);
   }
 
-  /** One line, `bytes[start, end)`. Lines inside a block are only counted: the block is cut out whole. */
+  /**
+   * The open block's indented lines from `start`, only counted: the block is cut out whole when it
+   * ends. Most lines of a log are such lines, hence this loop of its own. Returns where the first
+   * other line starts.
+   */
+  private addBlockLines(bytes: Buffer, start: number, to: number): number {
+    let at = start;
+    let lines = 0;
+    while (at < to && (bytes[at] === TAB || bytes[at] === SPACE)) {
+      const end = bytes.indexOf(NEWLINE, at);
+      at = end < 0 || end >= to ? to : end + 1;
+      lines++;
+    }
+    this.block!.lineCount += lines;
+    this.lineNumber += lines;
+    return at;
+  }
+
+  /** One line, `bytes[start, end)`, outside a block or the first after its indented lines. */
   private addLine(bytes: Buffer, start: number, end: number, hasMarker: boolean): void {
     this.lineNumber++;
     const first = start < end ? bytes[start] : NEWLINE;
     const block = this.block;
     if (block) {
-      if (first === TAB || first === SPACE) {
-        block.lineCount++;
-        return;
-      }
       if (block.typed && first === CLOSE_PARENTHESIS && bytes.toString('utf8', start, end).trim() === ')') {
         block.lineCount++;
         this.closeBlock(bytes, end, false);
