@@ -64,7 +64,10 @@ export interface ReplyFields {
   sessionId?: string;
 }
 
-/** Characters the full parse's regexes take for line ends (`.` stops at them): blocks holding one are left to it. */
+/**
+ * Characters the full parse's regexes take for line ends (`.` stops at them), so that it refuses a
+ * typed value or an attribute line holding one: such lines are left to it.
+ */
 const LINE_TERMINATOR = /[\r\u2028\u2029]/;
 const INTEGER = /^-?\d+$/;
 
@@ -77,7 +80,6 @@ const INTEGER = /^-?\d+$/;
  * of its cost: replies are half the messages of a log.
  */
 export function scanReplyBlock(block: string): ReplyFields | undefined {
-  if (LINE_TERMINATOR.test(block)) return undefined;
   const fields: ReplyFields = {};
   let requestIndent = -1;
   let inRequest = false;
@@ -136,7 +138,9 @@ function scalarAfterKey(content: string, at: number): string | undefined {
   }
   if (content.startsWith(TYPED_STRING, at)) {
     const valueStart = at + TYPED_STRING.length;
-    return content.length > valueStart && content.charCodeAt(content.length - 1) === DOUBLE_QUOTE ? content.slice(valueStart, -1) : undefined;
+    if (content.length === valueStart || content.charCodeAt(content.length - 1) !== DOUBLE_QUOTE) return undefined;
+    const value = content.slice(valueStart, -1);
+    return LINE_TERMINATOR.test(value) ? undefined : value;
   }
   if (content.startsWith(TYPED_INTEGER, at)) return integerText(content.slice(at + TYPED_INTEGER.length));
   return undefined;
@@ -146,7 +150,7 @@ function scalarAfterKey(content: string, at: number): string | undefined {
  * `AttributeRequest<TAB>[40] 00 01 ..` (tab style) or `'Request' [list] =` (typed style). Not `[40] = …`:
  * the full parse reads that as a value of a type named "40" and refuses it.
  */
-const REQUEST_LIST_OPENER = /^(?:AttributeRequest[\t ]+\[\d+\](?! *=)|'Request' \[list\] =$)/;
+const REQUEST_LIST_OPENER = /^(?:AttributeRequest[\t ]+\[\d+\](?! *=)[^\r\u2028\u2029]*|'Request' \[list\] =)$/;
 /** `AttributeReferenceID<TAB>7` (tab style) or `attr_ref_id [int] = 7` (typed style). */
 const REFERENCE_ID_ATTRIBUTE = /^(?:AttributeReferenceID[\t ]+|attr_ref_id \[int\] = )(-?\d+)$/;
 

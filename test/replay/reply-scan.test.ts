@@ -38,9 +38,16 @@ describe('quick scan of logged replies', () => {
     ['a key holding a quote', "\t\t'Fault'Code'\t1020"],
     ['a value typed [bool]', "\t\t'Flag' [bool] = 1"],
     ['a quoted ReferenceId', "\tAttributeReferenceID\t'7'"],
+    ['a typed value holding a carriage return', "\t\t'Detail' [str] = \"a\rb\""],
   ])('leaves a reply with %s to the full parse', (_case, line) => {
     const block = [TAB_FAULT, '\tAttributeReferenceID\t7', '\tAttributeRequest\t[40] 00 01 00 00..', "\t\t'FaultCode'\t1020", line].join('\n');
     expect(scanReplyBlock(block)).toBeUndefined();
+  });
+
+  it('leaves an AttributeRequest line holding a line separator to the full parse, which refuses it', () => {
+    const block = [TAB_FAULT, '\tAttributeReferenceID\t7', '\tAttributeRequest\t[40] 00\u2028 01', "\t\t'FaultCode'\t1020"].join('\n');
+    expect(scanReplyBlock(block)).toBeUndefined();
+    expect(() => fullParse(block)).toThrow(/expected a quoted key/);
   });
 
   it('reports a broken reply as unparsed with its line, and leaves its request unanswered', async () => {
