@@ -77,7 +77,8 @@ const INTEGER = /^-?\d+$/;
  * else (another attribute, a nested list, a value the full parse might refuse or read otherwise) it
  * gives up and returns undefined, and the caller parses the block in full, which is where a broken
  * reply is found. So whenever it answers, it answers what the full parse would have, at a fraction
- * of its cost: replies are half the messages of a log.
+ * of its cost: replies are half the messages of a log. It reads the block in place, by offsets,
+ * cutting out only the values it returns.
  */
 export function scanReplyBlock(block: string): ReplyFields | undefined {
   const fields: ReplyFields = {};
@@ -87,22 +88,22 @@ export function scanReplyBlock(block: string): ReplyFields | undefined {
   for (let lineStart = block.indexOf('\n') + 1; lineStart > 0; ) {
     const newline = block.indexOf('\n', lineStart);
     const lineEnd = newline < 0 ? block.length : newline;
-    const contentStart = skipBlanks(block, lineStart, lineEnd);
-    const content = block.slice(contentStart, trimBlanksEnd(block, contentStart, lineEnd));
-    const indent = contentStart - lineStart;
+    const start = skipBlanks(block, lineStart, lineEnd);
+    const end = trimBlanksEnd(block, start, lineEnd);
+    const indent = start - lineStart;
     lineStart = newline + 1;
-    if (content === '' || content === ')') continue;
+    if (start === end || (end === start + 1 && block.charCodeAt(start) === CLOSE_PARENTHESIS)) continue;
     // A line no deeper than the Request list's opener closes that list, as the full parse's indentation does.
     if (inRequest && indent <= requestIndent) inRequest = false;
     if (inRequest) {
-      if (!readRequestItem(content, fields)) return undefined;
-    } else if (opensRequestList(content)) {
+      if (!readRequestItem(block, start, end, fields)) return undefined;
+    } else if (opensRequestList(block, start)) {
       // A second Request list (its items are dropped by the full parse) is left to that parse.
       if (requestIndent >= 0) return undefined;
       requestIndent = indent;
       inRequest = true;
     } else {
-      const referenceId = referenceIdAttribute(content);
+      const referenceId = referenceIdAttribute(block, start);
       if (referenceId === undefined) return undefined;
       fields.referenceId ??= referenceId;
     }
@@ -110,15 +111,18 @@ export function scanReplyBlock(block: string): ReplyFields | undefined {
   return fields;
 }
 
-/** An item of the Request list, `'Key'<TAB>'value'`, `'Key'<TAB>7`, `'Key' [str] = "value"` or `'Key' [int] = 7`, into `fields`. */
-function readRequestItem(content: string, fields: ReplyFields): boolean {
-  if (content.charCodeAt(0) !== QUOTE) return false;
+/**
+ * An item of the Request list, `block[start, end)`: `'Key'<TAB>'value'`, `'Key'<TAB>7`,
+ * `'Key' [str] = "value"` or `'Key' [int] = 7`, read into `fields`; false for any other shape.
+ */
+function readRequestItem(block: string, start: number, end: number, fields: ReplyFields): boolean {
+  if (block.charCodeAt(start) !== QUOTE) return false;
   // A key holding a quote, or a list opener, is left to the full parse.
-  const keyEnd = content.indexOf("'", 1);
-  if (keyEnd < 0) return false;
-  const value = scalarAfterKey(content, keyEnd + 1);
+  const keyEnd = block.indexOf("'", start + 1);
+  if (keyEnd < 0 || keyEnd >= end) return false;
+  const value = scalarAfterKey(block, keyEnd + 1, end);
   if (value === undefined) return false;
-  const key = stripIrdPrefix(content.slice(1, keyEnd));
+  const key = stripIrdPrefix(block.slice(start + 1, keyEnd));
   // The first of repeated keys wins, as in every ESP list.
   if (key === 'FaultCode') fields.faultCode ??= value;
   else if (key === 'FaultString') fields.faultString ??= value;
@@ -129,37 +133,40 @@ function readRequestItem(content: string, fields: ReplyFields): boolean {
 const TYPED_STRING = ' [str] = "';
 const TYPED_INTEGER = ' [int] = ';
 
-/** The scalar after a key's closing quote, integers as their decimal string; undefined for any other shape. */
-function scalarAfterKey(content: string, at: number): string | undefined {
-  if (content.charCodeAt(at) === TAB) {
-    const value = content.slice(skipBlanks(content, at, content.length));
-    if (value.length >= 2 && value.charCodeAt(0) === QUOTE && value.charCodeAt(value.length - 1) === QUOTE) return value.slice(1, -1);
-    return integerText(value);
+/** The scalar in `block[at, end)`, just after a key's closing quote, integers as their decimal string; undefined for any other shape. */
+function scalarAfterKey(block: string, at: number, end: number): string | undefined {
+  if (at < end && block.charCodeAt(at) === TAB) {
+    const valueStart = skipBlanks(block, at, end);
+    if (end - valueStart >= 2 && block.charCodeAt(valueStart) === QUOTE && block.charCodeAt(end - 1) === QUOTE) return block.slice(valueStart + 1, end - 1);
+    return integerText(block.slice(valueStart, end));
   }
-  if (content.startsWith(TYPED_STRING, at)) {
-    const valueStart = at + TYPED_STRING.length;
-    if (content.length === valueStart || content.charCodeAt(content.length - 1) !== DOUBLE_QUOTE) return undefined;
-    const value = content.slice(valueStart, -1);
+  if (block.startsWith(TYPED_STRING, at) && at + TYPED_STRING.length < end && block.charCodeAt(end - 1) === DOUBLE_QUOTE) {
+    const value = block.slice(at + TYPED_STRING.length, end - 1);
     return LINE_TERMINATOR.test(value) ? undefined : value;
   }
-  if (content.startsWith(TYPED_INTEGER, at)) return integerText(content.slice(at + TYPED_INTEGER.length));
+  if (block.startsWith(TYPED_INTEGER, at) && at + TYPED_INTEGER.length <= end) return integerText(block.slice(at + TYPED_INTEGER.length, end));
   return undefined;
 }
 
 /**
- * `AttributeRequest<TAB>[40] 00 01 ..` (tab style) or `'Request' [list] =` (typed style). Not `[40] = …`:
- * the full parse reads that as a value of a type named "40" and refuses it.
+ * `AttributeRequest<TAB>[40] 00 01 ..` (tab style) or `'Request' [list] =` (typed style), from the
+ * line's content to its end. Not `[40] = …`: the full parse reads that as a value of a type named
+ * "40" and refuses it.
  */
-const REQUEST_LIST_OPENER = /^(?:AttributeRequest[\t ]+\[\d+\](?! *=)[^\r\u2028\u2029]*|'Request' \[list\] =)$/;
-/** `AttributeReferenceID<TAB>7` (tab style) or `attr_ref_id [int] = 7` (typed style). */
-const REFERENCE_ID_ATTRIBUTE = /^(?:AttributeReferenceID[\t ]+|attr_ref_id \[int\] = )(-?\d+)$/;
+const REQUEST_LIST_OPENER = /(?:AttributeRequest[\t ]+\[\d+\](?! *=)[^\n\r\u2028\u2029]*|'Request' \[list\] =[\t ]*)(?=\n|$)/y;
+/** `AttributeReferenceID<TAB>7` (tab style) or `attr_ref_id [int] = 7` (typed style), from the line's content to its end. */
+const REFERENCE_ID_ATTRIBUTE = /(?:AttributeReferenceID[\t ]+|attr_ref_id \[int\] = )(-?\d+)[\t ]*(?=\n|$)/y;
 
-function opensRequestList(content: string): boolean {
-  return REQUEST_LIST_OPENER.test(content);
+/** Whether the line whose content starts at `start` opens the Request list. */
+function opensRequestList(block: string, start: number): boolean {
+  REQUEST_LIST_OPENER.lastIndex = start;
+  return REQUEST_LIST_OPENER.test(block);
 }
 
-function referenceIdAttribute(content: string): number | undefined {
-  const match = REFERENCE_ID_ATTRIBUTE.exec(content);
+/** The ReferenceId of the line whose content starts at `start`, if that line is the ReferenceId attribute. */
+function referenceIdAttribute(block: string, start: number): number | undefined {
+  REFERENCE_ID_ATTRIBUTE.lastIndex = start;
+  const match = REFERENCE_ID_ATTRIBUTE.exec(block);
   return match ? Number(match[1]) : undefined;
 }
 
@@ -172,6 +179,7 @@ const TAB = 9;
 const SPACE = 32;
 const QUOTE = 39;
 const DOUBLE_QUOTE = 34;
+const CLOSE_PARENTHESIS = 41;
 
 /** The first offset in `text[from, to)` that is not a tab or a space (`to` when there is none). */
 function skipBlanks(text: string, from: number, to: number): number {
