@@ -15,20 +15,39 @@ export interface ScannedFields {
  * parsed in full before it is sent, which is where broken blocks are found.
  */
 export function scanRequestBlock(block: string): { fields: ScannedFields; otherMethod: boolean } {
-  const service = valueOfKey(block, "'Service'");
-  const method = valueOfKey(block, "'Method'");
+  const service = valueOfKey(block, SERVICE);
+  const method = valueOfKey(block, METHOD);
   return {
-    fields: { referenceId: peekLogReferenceId(block), channel: valueOfKey(block, "'_umsChannel'"), businessId: valueOfKey(block, "'_umsBusinessId'") },
+    fields: { referenceId: peekLogReferenceId(block), channel: valueOfKey(block, CHANNEL), businessId: valueOfKey(block, BUSINESS_ID) },
     otherMethod: (service !== undefined && service !== 'ChatService') || (method !== undefined && method !== 'InviteToChat'),
   };
 }
 
+/** A key the request scan reads: `'Key'`, and the same without its opening quote, as it is searched for (see `indexOfQuotedKey`). */
+interface ScannedKey {
+  quoted: string;
+  withoutOpeningQuote: string;
+}
+
+const scannedKey = (key: string): ScannedKey => ({ quoted: `'${key}'`, withoutOpeningQuote: `${key}'` });
+const SERVICE = scannedKey('Service');
+const METHOD = scannedKey('Method');
+const CHANNEL = scannedKey('_umsChannel');
+const BUSINESS_ID = scannedKey('_umsBusinessId');
+
 /** The value after the first `'Key'` of `block`, on that line. */
-function valueOfKey(block: string, quotedKey: string): string | undefined {
-  const at = indexOfQuotedKey(block, quotedKey);
+function valueOfKey(block: string, key: ScannedKey): string | undefined {
+  const at = indexOfQuotedKey(block, key);
   if (at < 0) return undefined;
-  const lineEnd = block.indexOf('\n', at);
-  return scalarText(block.slice(at + quotedKey.length, lineEnd < 0 ? block.length : lineEnd).trim());
+  const valueAt = at + key.quoted.length;
+  const newline = block.indexOf('\n', valueAt);
+  const lineEnd = newline < 0 ? block.length : newline;
+  // The common `'value'` after tabs or spaces is read in place; anything else from the trimmed rest of the line.
+  const quote = skipBlanks(block, valueAt, lineEnd);
+  if (block.charCodeAt(quote) !== QUOTE) return scalarText(block.slice(valueAt, lineEnd).trim());
+  // The value runs to the next quote, which ends it: before a tab or the end of the line.
+  const end = block.indexOf("'", quote + 1);
+  return end >= 0 && end < lineEnd ? block.slice(quote + 1, end) : undefined;
 }
 
 /**
@@ -36,18 +55,17 @@ function valueOfKey(block: string, quotedKey: string): string | undefined {
  * then checked: a quote is the commonest character of a logged message, and a search whose first
  * character keeps matching is several times slower.
  */
-function indexOfQuotedKey(block: string, quotedKey: string): number {
-  const keyAndQuote = quotedKey.slice(1);
-  for (let at = block.indexOf(keyAndQuote, 1); at > 0; at = block.indexOf(keyAndQuote, at + 1)) {
+function indexOfQuotedKey(block: string, key: ScannedKey): number {
+  const { withoutOpeningQuote } = key;
+  for (let at = block.indexOf(withoutOpeningQuote, 1); at > 0; at = block.indexOf(withoutOpeningQuote, at + 1)) {
     if (block.charCodeAt(at - 1) === QUOTE) return at - 1;
   }
   return -1;
 }
 
-/** The scalar that follows a key on its line: `'value'` (tab style) or `[str] = "value"` / `[int] = 7` (typed). */
+/** The scalar that follows a key on its line, trimmed: `'value'` (tab style) or `[str] = "value"` / `[int] = 7` (typed). */
 function scalarText(rest: string): string | undefined {
   if (rest.startsWith("'")) {
-    // The value runs to the next quote that ends it: before a tab or the end of the line.
     const end = rest.indexOf("'", 1);
     return end > 0 ? rest.slice(1, end) : undefined;
   }
