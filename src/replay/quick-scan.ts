@@ -9,9 +9,9 @@ export interface ScannedFields {
 }
 
 /**
- * Reads, line by line and without building the request, the ReferenceId, `_umsChannel`,
- * `_umsBusinessId`, and whether `Service`/`Method` name something other than
- * ChatService/InviteToChat (such requests are not replayed). A block this scan misreads is still
+ * Reads, without building the request, the ReferenceId, `_umsChannel`, `_umsBusinessId`, and
+ * whether `Service`/`Method` name something other than ChatService/InviteToChat (such requests are
+ * not replayed), each from the first line that names its key. A block this scan misreads is still
  * parsed in full before it is sent, which is where broken blocks are found.
  */
 export function scanRequestBlock(block: string): { fields: ScannedFields; otherMethod: boolean } {
