@@ -28,14 +28,15 @@ export interface LoggedMessage extends LogHeader {
   attributes: KvList;
 }
 
-const TIME = /^(\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?/;
+/** Sticky, so that `test` leaves where the time ends in `lastIndex` (no match array per line). */
+const TIME = /(?:\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?/y;
 const TAB_HEADER = /\bMessage\s+(\w+)\s+(sent to|received from)\s+'([^']*)'/i;
 const REQUEST_TO_HEADER = /\b(request|response) (to|from) '([^']*)' message (\w+)/i;
 const TYPED_HEADER = /\b(Sending to|Received from) '([^']*)':\s*'(\w+)'\s*\($/i;
 
 /** The header line that opens a logged message, or undefined for any other line. */
 export function parseLogHeader(line: string): LogHeader | undefined {
-  const time = TIME.exec(line)?.[0];
+  const time = leadingTime(line);
   let match = TAB_HEADER.exec(line);
   if (match) return { message: match[1]!, direction: direction(match[2]!), peer: match[3]!, time, style: 'tab' };
   match = TYPED_HEADER.exec(line);
@@ -49,8 +50,14 @@ export function isLogMessageHeader(line: string): boolean {
   return parseLogHeader(line) !== undefined;
 }
 
+function leadingTime(line: string): string | undefined {
+  TIME.lastIndex = 0;
+  return TIME.test(line) ? line.slice(0, TIME.lastIndex) : undefined;
+}
+
+/** `sent to` or `Sending to` (any case) is sent; `received from` is received. */
 function direction(words: string): 'sent' | 'received' {
-  return /^(sent|sending)/i.test(words) ? 'sent' : 'received';
+  return words.charCodeAt(0) === 115 /* s */ || words.charCodeAt(0) === 83 /* S */ ? 'sent' : 'received';
 }
 
 const TYPED_VALUE = /^ +\[(\w+)\] *=(.*)$/;

@@ -3,7 +3,7 @@ import { getEntry, getScalar, isKvList, type KvList } from '../esp/kvlist.js';
 import { parseLogMessage } from '../esp/log-form.js';
 import { parseJsonRequest } from '../esp/json-form.js';
 import type { EspRequest } from '../esp/model.js';
-import { scanRequestBlock } from './quick-scan.js';
+import { scanReplyBlock, scanRequestBlock, type ReplyFields } from './quick-scan.js';
 import { readLogItemBatches, type LogBlock, type ReadOptions } from './log-blocks.js';
 
 /** What the server answered a logged request with. */
@@ -154,30 +154,41 @@ function blockItems(file: string, block: LogBlock, pending: UnansweredRequests, 
     });
     return;
   }
-  // Replies are short: parsed in full, so a broken one is reported.
-  let parsed: ReturnType<typeof parseLogMessage>;
+  let fields: ReplyFields;
   try {
-    parsed = parseLogMessage(block.text.split('\n'), block.line, block.header);
+    fields = readReplyFields(block);
   } catch (error) {
     out.push({ kind: 'unparsed', file, line: block.line, peer: block.header.peer, time: block.header.time, problem: problemOf(error) });
     return;
   }
-  const request = parsed.attributes.Request;
-  const answered = pending.take(parsed.peer, parsed.referenceId);
+  const answered = pending.take(block.header.peer, fields.referenceId);
   if (!answered) {
     out.push({ kind: 'skipped', count: block.lineCount }); // a reply to a request outside this log
     return;
   }
-  answered.reply = replyOf(message, block.line, isKvList(request) ? request : undefined);
+  answered.reply = replyOf(message, block.line, fields);
   out.push(answered);
 }
 
-function replyOf(message: string, line: number, list: KvList | undefined): LoggedReply {
+/**
+ * What pairing and classifying read from a reply. Most replies have the plain shape the quick scan
+ * reads; the others are parsed in full, which throws on a broken reply so that it is reported.
+ */
+function readReplyFields(block: LogBlock): ReplyFields {
+  const scanned = scanReplyBlock(block.text);
+  if (scanned) return scanned;
+  const parsed = parseLogMessage(block.text.split('\n'), block.line, block.header);
+  const request = parsed.attributes.Request;
+  const list = isKvList(request) ? request : undefined;
+  return { referenceId: parsed.referenceId, faultCode: getScalar(list, 'FaultCode'), faultString: getScalar(list, 'FaultString'), sessionId: getScalar(list, '_umsChatSessionId') };
+}
+
+function replyOf(message: string, line: number, fields: ReplyFields): LoggedReply {
   if (message === 'Event3rdServerFault') {
-    const code = getScalar(list, 'FaultCode');
-    return { kind: 'fault', line, faultCode: code === undefined ? undefined : Number(code), faultString: getScalar(list, 'FaultString') };
+    const code = fields.faultCode;
+    return { kind: 'fault', line, faultCode: code === undefined ? undefined : Number(code), faultString: fields.faultString };
   }
-  return { kind: 'response', line, sessionId: getScalar(list, '_umsChatSessionId') };
+  return { kind: 'response', line, sessionId: fields.sessionId };
 }
 
 function problemOf(error: unknown): string {

@@ -44,16 +44,15 @@ export async function* readLogItemBatches(path: string, options: ReadOptions = {
   const { onBytesRead } = options;
   if (onBytesRead) file.on('data', (chunk) => onBytesRead(chunk.length));
   const input = path.endsWith('.gz') ? file.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : file;
-  input.setEncoding('utf8');
   const splitter = new LogBlockSplitter();
-  for await (const chunk of input as AsyncIterable<string>) {
-    const items = splitter.addText(chunk);
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const items = splitter.addBytes(chunk);
     if (items.length > 0) yield items;
   }
   yield splitter.end();
 }
 
-
+const NEWLINE = 10;
 const CR = 13;
 const TAB = 9;
 const SPACE = 32;
@@ -61,11 +60,13 @@ const OPEN_BRACE = 123;
 const CLOSE_PARENTHESIS = 41;
 
 /** Only headers naming this open blocks: Request3rdServer, Event3rdServerResponse, Event3rdServerFault. */
-const BLOCK_MARKER = '3rdServer';
+const BLOCK_MARKER = Buffer.from('3rdServer');
+
+const NO_BYTES = Buffer.alloc(0);
 
 interface OpenBlock {
   header: LogHeader;
-  /** Offset of the header line in the text being split. */
+  /** Offset of the header line in the bytes being split. */
   start: number;
   line: number;
   lineCount: number;
@@ -73,18 +74,20 @@ interface OpenBlock {
 }
 
 /**
- * Splits text into items. A block is a header line and the indented lines after it; a typed-style
- * block ends at its `)`. Only `Request3rdServer` and `Event3rdServer*` headers open blocks: the
- * lines of other messages are outside what replay reads, so they are counted as skipped.
+ * Splits a file's bytes into items. A block is a header line and the indented lines after it; a
+ * typed-style block ends at its `)`. Only `Request3rdServer` and `Event3rdServer*` headers open
+ * blocks: the lines of other messages are outside what replay reads, so they are counted as skipped.
  *
- * This is the hot loop of a replay, so it works on offsets in the text it was given: a block
- * becomes one slice, lines inside blocks are never cut out, and the header regexes run only on
- * lines that hold the marker (found with one forward search, not one per line).
+ * This is the hot loop of a replay, so it works on bytes, not text: lines are found with one
+ * native newline search each and never cut out, only the header lines, JSON lines and blocks are
+ * decoded (each once, whole), and the header regexes run only on lines that hold the marker (found
+ * with one forward search, not one per line). UTF-8 needs no care here: the bytes of a newline and
+ * of the marker never occur inside a multi-byte character.
  */
 export class LogBlockSplitter {
   private items: LogItem[] = [];
-  /** Text not yet consumed: from the open block's header line, or the last partial line. */
-  private pending = '';
+  /** Bytes not yet consumed: from the open block's header line, or the last partial line. */
+  private pending: Buffer = NO_BYTES;
   /** Where in `pending` the next unread line starts. */
   private resumeAt = 0;
   private block: OpenBlock | undefined;
@@ -92,59 +95,86 @@ export class LogBlockSplitter {
   private lineNumber = 0;
 
   /** Adds the next piece of the file; returns the items it completed. */
-  addText(chunk: string): LogItem[] {
-    const text = this.pending + chunk;
-    let start = this.resumeAt;
-    let marker = text.indexOf(BLOCK_MARKER, start);
-    for (let end = text.indexOf('\n', start); end >= 0; end = text.indexOf('\n', start)) {
-      if (marker >= 0 && marker < start) marker = text.indexOf(BLOCK_MARKER, start);
-      this.addLine(text, start, end, marker >= 0 && marker < end);
-      start = end + 1;
-    }
+  addBytes(chunk: Buffer): LogItem[] {
+    const bytes = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    // Only whole lines are read now; the last partial line waits for the next chunk.
+    const next = this.addLines(bytes, this.resumeAt, bytes.lastIndexOf(NEWLINE) + 1);
     // Keep what is unfinished: the open block from its header line, else the partial last line.
-    const keepFrom = this.block ? this.block.start : start;
-    this.pending = text.slice(keepFrom);
-    this.resumeAt = start - keepFrom;
+    const keepFrom = this.block ? this.block.start : next;
+    this.pending = bytes.subarray(keepFrom);
+    this.resumeAt = next - keepFrom;
     if (this.block) this.block.start = 0;
     return this.take();
   }
 
   /** The file ended: a last line without a newline still counts, and a typed block still open is cut off. */
   end(): LogItem[] {
-    const text = this.pending;
-    if (this.resumeAt < text.length) this.addLine(text, this.resumeAt, text.length, text.includes(BLOCK_MARKER, this.resumeAt));
-    if (this.block) this.closeBlock(text, text.length, this.block.typed);
+    const bytes = this.pending;
+    this.addLines(bytes, this.resumeAt, bytes.length);
+    if (this.block) this.closeBlock(bytes, bytes.length, this.block.typed);
     this.flushSkipped();
-    this.pending = '';
+    this.pending = NO_BYTES;
     this.resumeAt = 0;
     return this.take();
   }
 
-  /** One line, `text[start, end)`. Lines inside a block are only counted: the block is cut out whole. */
-  private addLine(text: string, start: number, end: number, hasMarker: boolean): void {
+  /** Reads the lines of `bytes[from, to)`; `to` ends a line. Returns where reading stopped. */
+  private addLines(bytes: Buffer, from: number, to: number): number {
+    let start = from;
+    let marker = bytes.indexOf(BLOCK_MARKER, start);
+    while (start < to) {
+      if (this.block) {
+        start = this.addBlockLines(bytes, start, to);
+        if (start >= to) break;
+      }
+      let end = bytes.indexOf(NEWLINE, start);
+      if (end < 0 || end > to) end = to;
+      if (marker >= 0 && marker < start) marker = bytes.indexOf(BLOCK_MARKER, start);
+      this.addLine(bytes, start, end, marker >= 0 && marker < end);
+      start = end + 1;
+    }
+    return Math.min(start, to);
+  }
+
+  /**
+   * The open block's indented lines from `start`, only counted: the block is cut out whole when it
+   * ends. Most lines of a log are such lines, hence this loop of its own. Returns where the first
+   * other line starts.
+   */
+  private addBlockLines(bytes: Buffer, start: number, to: number): number {
+    let at = start;
+    let lines = 0;
+    while (at < to && (bytes[at] === TAB || bytes[at] === SPACE)) {
+      const end = bytes.indexOf(NEWLINE, at);
+      at = end < 0 || end >= to ? to : end + 1;
+      lines++;
+    }
+    this.block!.lineCount += lines;
+    this.lineNumber += lines;
+    return at;
+  }
+
+  /** One line, `bytes[start, end)`, outside a block or the first after its indented lines. */
+  private addLine(bytes: Buffer, start: number, end: number, hasMarker: boolean): void {
     this.lineNumber++;
-    const first = text.charCodeAt(start);
+    const first = start < end ? bytes[start] : NEWLINE;
     const block = this.block;
     if (block) {
-      if ((first === TAB || first === SPACE) && end > start) {
+      if (block.typed && first === CLOSE_PARENTHESIS && bytes.toString('utf8', start, end).trim() === ')') {
         block.lineCount++;
-        return;
-      }
-      if (block.typed && first === CLOSE_PARENTHESIS && text.slice(start, end).trim() === ')') {
-        block.lineCount++;
-        this.closeBlock(text, end, false);
+        this.closeBlock(bytes, end, false);
         return;
       }
       // Another line ends the block; a typed block that did not see its `)` is cut off.
-      this.closeBlock(text, start, block.typed);
+      this.closeBlock(bytes, start, block.typed);
     }
-    if (hasMarker && this.openBlock(text, start, end)) return;
-    if (first === OPEN_BRACE && this.addJsonLine(lineText(text, start, end))) return;
+    if (hasMarker && this.openBlock(bytes, start, end)) return;
+    if (first === OPEN_BRACE && this.addJsonLine(lineText(bytes, start, end))) return;
     this.skipped++;
   }
 
-  private openBlock(text: string, start: number, end: number): boolean {
-    const header = parseLogHeader(lineText(text, start, end));
+  private openBlock(bytes: Buffer, start: number, end: number): boolean {
+    const header = parseLogHeader(lineText(bytes, start, end));
     if (!header) return false;
     this.flushSkipped();
     this.block = { header, start, line: this.lineNumber, lineCount: 1, typed: header.style === 'typed' };
@@ -159,10 +189,10 @@ export class LogBlockSplitter {
   }
 
   /** Ends the open block just before `end`, dropping the line break (and carriage returns) at its end. */
-  private closeBlock(text: string, end: number, truncated: boolean): void {
+  private closeBlock(bytes: Buffer, end: number, truncated: boolean): void {
     const block = this.block!;
-    let body = text.slice(block.start, end);
-    if (body.endsWith('\n')) body = body.slice(0, -1);
+    const bodyEnd = end > block.start && bytes[end - 1] === NEWLINE ? end - 1 : end;
+    let body = bytes.toString('utf8', block.start, bodyEnd);
     if (body.includes('\r')) body = body.replace(/\r(?=\n|$)/g, '');
     this.items.push({ kind: 'block', header: block.header, text: body, lineCount: block.lineCount, line: block.line, truncated });
     this.block = undefined;
@@ -180,6 +210,7 @@ export class LogBlockSplitter {
   }
 }
 
-function lineText(text: string, start: number, end: number): string {
-  return text.charCodeAt(end - 1) === CR ? text.slice(start, end - 1) : text.slice(start, end);
+/** The line `bytes[start, end)` as text, without the carriage return a CRLF file leaves before the newline. */
+function lineText(bytes: Buffer, start: number, end: number): string {
+  return bytes.toString('utf8', start, end > start && bytes[end - 1] === CR ? end - 1 : end);
 }
