@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignCommand, type CampaignUi } from '../../src/cli/campaign-command.js';
 import { runBin } from '../support/bin.js';
+import { scratchDirectory } from '../support/scratch.js';
 import { listKeys } from '../support/redis.js';
 import { eventually, startTestGateway, TENANT1_KEY, WA_BUSINESS_ID, type TestGateway } from '../support/gateway.js';
 
@@ -21,7 +21,7 @@ describe('invite-gateway campaign', () => {
   let gateway: TestGateway;
   let server: Server;
   let target: string;
-  const directory = mkdtempSync(join(tmpdir(), 'campaign-cli-'));
+  const directory = scratchDirectory('campaign-cli');
 
   beforeAll(async () => {
     gateway = await startTestGateway({ label: 'campaign-cli' });

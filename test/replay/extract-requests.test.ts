@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { extractRequests, parseLoggedRequest, type ReplayItem } from '../../src/replay/extract-requests.js';
+import { scratchDirectory } from '../support/scratch.js';
 
 /** A day of server log written for the purpose: two clients, recycled ReferenceIds, noise, a broken and a cut-off message. */
 const LOG = [
@@ -59,8 +59,12 @@ const LOG = [
   "\t\t'Service' [str] = \"ChatService\"",
 ].join('\n');
 
+const logs = scratchDirectory('replay-logs');
+let logCount = 0;
+
 function writeLog(name: string, content: string | Buffer): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'ig-replay-')), name);
+  const path = join(logs, String(++logCount), name);
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, content);
   return path;
 }

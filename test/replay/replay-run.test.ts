@@ -1,7 +1,6 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { replayCommand } from '../../src/cli/replay-command.js';
@@ -12,6 +11,7 @@ import { runReplay, type ReplayUi } from '../../src/replay/run-replay.js';
 import { listKeys } from '../support/redis.js';
 import { SAMPLE_TEMPLATES_DIR, startTestGateway, TENANT1_KEY, type TestGateway } from '../support/gateway.js';
 import { runBin } from '../support/bin.js';
+import { scratchDirectory } from '../support/scratch.js';
 
 /** Tab-style request block from a client, as URS logs it. */
 function tabRequest(time: string, peer: string, ref: number, parameters: string[]): string[] {
@@ -116,7 +116,7 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
   let gateway: TestGateway;
   let server: Server;
   let target: string;
-  let directory: string;
+  const directory = scratchDirectory('replay-run');
   let logFile: string;
 
   beforeAll(async () => {
@@ -124,7 +124,6 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
     server = gateway.app!.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    directory = mkdtempSync(join(tmpdir(), 'ig-replay-run-'));
     logFile = join(directory, 'logs', 'urs-0800.log');
     writeLogFile(logFile, LOG);
   });

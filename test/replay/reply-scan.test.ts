@@ -1,11 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getScalar, isKvList } from '../../src/esp/kvlist.js';
 import { parseLogMessage } from '../../src/esp/log-form.js';
 import { extractRequests, type ReplayItem } from '../../src/replay/extract-requests.js';
 import { scanReplyBlock } from '../../src/replay/quick-scan.js';
+import { scratchDirectory } from '../support/scratch.js';
+
+const scratch = scratchDirectory('reply-scan');
 
 const TAB_FAULT = "12:00:01.170 Trc 04542 Message Event3rdServerFault received from 'DMS_02'";
 const TYPED_FAULT = "12:00:01.170 Received from 'DMS_02': 'Event3rdServerFault' (";
@@ -63,7 +65,7 @@ describe('quick scan of logged replies', () => {
       "\t\t'FaultCode'\t1010",
       "\t\t'FaultString'\t_umsBusinessId is missing",
     ].join('\n');
-    const path = join(mkdtempSync(join(tmpdir(), 'ig-reply-scan-')), 'server.log');
+    const path = join(scratch, 'server.log');
     writeFileSync(path, log);
     const items: ReplayItem[] = [];
     for await (const item of extractRequests(path)) items.push(item);
