@@ -31,14 +31,23 @@ export interface CampaignUi {
   err(line: string): void;
   progress(label: string, unit: string, scale?: number): Progress;
   pollMs: number;
-  /** Aborted by Ctrl-C: following stops, the campaign does not. */
-  interrupted: AbortSignal;
+  /** Called when following starts: the signal is aborted by Ctrl-C, which then stops following, not the campaign. */
+  interruptions(): AbortSignal;
 }
 
 function terminalUi(): CampaignUi {
-  const interrupt = new AbortController();
-  process.once('SIGINT', () => interrupt.abort());
-  return { out: (line) => console.log(line), err: (line) => console.error(line), progress: (label, unit, scale) => createProgress(label, unit, scale), pollMs: 1_000, interrupted: interrupt.signal };
+  return {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    progress: (label, unit, scale) => createProgress(label, unit, scale),
+    pollMs: 1_000,
+    // Only while following: before that (an upload) Ctrl-C stops the command as usual.
+    interruptions() {
+      const interrupt = new AbortController();
+      process.once('SIGINT', () => interrupt.abort());
+      return interrupt.signal;
+    },
+  };
 }
 
 /** `invite-gateway campaign …`: returns the exit status. */
@@ -112,7 +121,7 @@ async function send(args: string[], ui: CampaignUi): Promise<number> {
     ui.out(`follow it with: invite-gateway campaign status ${stored.campaignId} --follow`);
     return 0;
   }
-  return finish(client, await follow(client, stored.campaignId, ui), ui);
+  return finish(client, stored.campaignId, await follow(client, stored.campaignId, ui), ui);
 }
 
 async function status(args: string[], ui: CampaignUi): Promise<number> {
@@ -121,7 +130,7 @@ async function status(args: string[], ui: CampaignUi): Promise<number> {
   if (values.rows !== undefined && !['refused', 'failed', 'duplicate'].includes(values.rows)) throw new UsageError('--rows must be refused, failed or duplicate');
   const client = new CampaignClient(gatewayTarget(values));
   if (values.rows) return listRows(client, campaignId, values.rows, ui);
-  if (values.follow) return finish(client, await follow(client, campaignId, ui), ui);
+  if (values.follow) return finish(client, campaignId, await follow(client, campaignId, ui), ui);
   ui.out(summary(await client.status(campaignId)));
   return 0;
 }
@@ -140,6 +149,7 @@ async function change(action: 'pause' | 'resume' | 'cancel', args: string[], ui:
  */
 async function follow(client: CampaignClient, campaignId: string, ui: CampaignUi): Promise<CampaignStatus | undefined> {
   let current = await client.status(campaignId);
+  const interrupted = ui.interruptions();
   const progress = ui.progress('sending', 'rows');
   progress.start(current.total);
   try {
@@ -147,7 +157,7 @@ async function follow(client: CampaignClient, campaignId: string, ui: CampaignUi
       progress.update(settledRows(current), progressDetail(current));
       if (isFinished(current)) return current;
       try {
-        await sleep(ui.pollMs, undefined, { signal: ui.interrupted });
+        await sleep(ui.pollMs, undefined, { signal: interrupted });
       } catch {
         return undefined; // Ctrl-C
       }
@@ -158,9 +168,9 @@ async function follow(client: CampaignClient, campaignId: string, ui: CampaignUi
   }
 }
 
-async function finish(client: CampaignClient, last: CampaignStatus | undefined, ui: CampaignUi): Promise<number> {
+async function finish(client: CampaignClient, campaignId: string, last: CampaignStatus | undefined, ui: CampaignUi): Promise<number> {
   if (!last) {
-    ui.out('stopped following; the campaign goes on (invite-gateway campaign status <id> --follow)');
+    ui.out(`stopped following; the campaign goes on (invite-gateway campaign status ${campaignId} --follow)`);
     return 130;
   }
   ui.out(summary(last));

@@ -41,7 +41,7 @@ describe('invite-gateway campaign', () => {
       out: (line) => lines.out.push(line),
       err: (line) => lines.err.push(line),
       pollMs: 50,
-      interrupted,
+      interruptions: () => interrupted,
       progress: (label) => {
         const record = { label, total: 0, done: [] as number[], stopped: false };
         progress.push(record);
@@ -143,7 +143,7 @@ describe('invite-gateway campaign', () => {
     setTimeout(() => interrupt.abort(), 200);
     const followed = await run(['status', id, '--follow'], interrupt.signal);
     expect(followed.status).toBe(130);
-    expect(followed.out).toMatch(/stopped following; the campaign goes on/);
+    expect(followed.out).toContain(`stopped following; the campaign goes on (invite-gateway campaign status ${id} --follow)`);
     expect((await run(['status', id])).out).toMatch(/state\s+paused/);
   });
 
