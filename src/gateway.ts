@@ -66,9 +66,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const statusQueue = createStatusQueue(redis, keys);
   const campaigns = new CampaignStore(redis, keys, config.limits.sessionTtlSeconds);
   const toTenantWebhook = statusWebhookListener(statusQueue, config, logger);
-  const store: SessionStore = new SessionStore(redis, keys, config.limits.sessionTtlSeconds, async (change) => {
+  const store = new SessionStore(redis, keys, config.limits.sessionTtlSeconds, async (change) => {
     await toTenantWebhook(change);
-    await trackCampaignRow(change, store, campaigns);
+    await trackCampaignRow(change, campaigns);
   });
   const queue = createDeliveryQueue(redis, keys);
   const closers: Array<() => Promise<unknown>> = [];
@@ -181,14 +181,11 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
 
 /**
  * Mirrors a campaign invite's delivery into its campaign row, so the campaign's counts follow.
- * `none` and `pending` never move a row (a row is `pending` from its creation), so the claim of
- * every send skips the lookup.
+ * `none` and `pending` never move a row (a row is `pending` from its creation).
  */
-async function trackCampaignRow(change: SessionChange, store: SessionStore, campaigns: CampaignStore): Promise<void> {
-  if (change.delivery === 'none' || change.delivery === 'pending') return;
-  const campaign = await store.campaignOf(change.sessionId);
-  if (!campaign) return;
-  const [campaignId, row] = campaign.split(':');
+async function trackCampaignRow(change: SessionChange, campaigns: CampaignStore): Promise<void> {
+  if (!change.campaign || change.delivery === 'none' || change.delivery === 'pending') return;
+  const [campaignId, row] = change.campaign.split(':');
   await campaigns.recordDelivery(campaignId!, Number(row), change.delivery, change.error?.code ?? '');
 }
 

@@ -29,7 +29,8 @@ export function createStatusQueue(connection: Redis, keys: RedisKeys): Queue<Sta
  */
 export function statusWebhookListener(queue: Queue<StatusEventJob>, config: GatewayConfig, logger: Logger): SessionChangeListener {
   const tenantsWithWebhook = new Set(config.tenants.filter((tenant) => tenant.statusWebhook).map((tenant) => tenant.id));
-  return async (change) => {
+  // The campaign row is internal bookkeeping, not part of the event body (README: status to the contact center).
+  return async ({ campaign: _campaign, ...change }) => {
     if (!tenantsWithWebhook.has(change.tenant)) return;
     const eventId = randomUUID();
     await queue

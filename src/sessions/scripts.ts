@@ -79,8 +79,8 @@ return 1
  *       provider-message index key (or '')
  * ARGV: at, toState ('' = keep), allowedFromStates (comma list), toDelivery ('' = keep),
  *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}'), indexTtlSeconds
- * Returns {stateApplied 0|1, deliveryApplied 0|1, state, delivery, tenant, channel} after the change,
- * or {-1, -1} when the session does not exist.
+ * Returns {stateApplied 0|1, deliveryApplied 0|1, state, delivery, tenant, channel, campaign} after the
+ * change, or {-1, -1} when the session does not exist.
  */
 export const TRANSITION = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, -1} end
@@ -128,8 +128,8 @@ if KEYS[5] ~= '' then
   local sessionId = string.match(KEYS[1], ':session:(%w+)$')
   redis.call('SET', KEYS[5], sessionId, 'EX', ARGV[8])
 end
-local after = redis.call('HMGET', KEYS[1], 'state', 'delivery', 'tenant', 'channel')
-return {stateApplied, deliveryApplied, after[1], after[2], after[3], after[4]}
+local after = redis.call('HMGET', KEYS[1], 'state', 'delivery', 'tenant', 'channel', 'campaign')
+return {stateApplied, deliveryApplied, after[1], after[2], after[3], after[4], after[5]}
 `;
 
 /**

@@ -79,6 +79,8 @@ export interface SessionChange {
   delivery: DeliveryState;
   error: SessionError | null;
   at: string;
+  /** `<campaignId>:<row>` when the session is a campaign invite, so its campaign row can follow. */
+  campaign?: string;
 }
 
 export type SessionChangeListener = (change: SessionChange) => Promise<void>;
@@ -105,7 +107,7 @@ type ScriptedRedis = Redis & {
   igCreateSession(...args: Array<string | number>): Promise<[string, string]>;
   igRemoveUnqueuedSession(...args: string[]): Promise<number>;
   igClaimForSend(...args: Array<string | number>): Promise<string[]>;
-  igTransition(...args: Array<string | number>): Promise<[number, number, string?, string?, string?, string?]>;
+  igTransition(...args: Array<string | number>): Promise<[number, number, string?, string?, string?, string?, string?]>;
 };
 
 /** Sessions in Redis: one hash per session plus its history list, both with the configured TTL. */
@@ -232,8 +234,9 @@ export class SessionStore {
     );
     switch (kind) {
       case 'claimed': {
-        const session = toSession(sessionId, Object.fromEntries(pairs(fields)), []);
-        await this.onChange?.({ sessionId, tenant, channel, state: 'sending', delivery: session.delivery, error: null, at });
+        const stored = Object.fromEntries(pairs(fields));
+        const session = toSession(sessionId, stored, []);
+        await this.onChange?.({ sessionId, tenant, channel, state: 'sending', delivery: session.delivery, error: null, at, ...campaignOf(stored.campaign) });
         return { kind, waitMs: Number(first), session };
       }
       case 'held':
@@ -248,11 +251,6 @@ export class SessionStore {
   }
 
   /** The session; `withHistory: false` skips reading the history (the worker does not need it). */
-  /** `<campaignId>:<row>` when the session is a campaign invite. */
-  async campaignOf(sessionId: string): Promise<string | undefined> {
-    return (await this.redis.hget(this.keys.session(sessionId), 'campaign')) ?? undefined;
-  }
-
   async get(sessionId: string, options: { withHistory?: boolean } = {}): Promise<Session | undefined> {
     const [fields, history] = await Promise.all([
       this.redis.hgetall(this.keys.session(sessionId)),
@@ -265,7 +263,7 @@ export class SessionStore {
   async transition(sessionId: string, change: TransitionRequest): Promise<TransitionResult> {
     const placement = change.placement;
     const at = (change.at ?? new Date()).toISOString();
-    const [state, delivery, stateNow, deliveryNow, tenant, channel] = await this.redis.igTransition(
+    const [state, delivery, stateNow, deliveryNow, tenant, channel, campaign] = await this.redis.igTransition(
       this.keys.session(sessionId),
       this.keys.sessionHistory(sessionId),
       placement ? this.keys.chatQueue(placement.tenant, placement.endpoint) : '',
@@ -289,10 +287,16 @@ export class SessionStore {
         delivery: deliveryNow as DeliveryState,
         error: change.set?.error ?? null,
         at,
+        ...campaignOf(campaign),
       });
     }
     return { found: state !== -1, stateApplied: state === 1, deliveryApplied: delivery === 1 };
   }
+}
+
+/** The `campaign` field of a change, present only for campaign invites. */
+function campaignOf(field: string | null | undefined): { campaign?: string } {
+  return field ? { campaign: field } : {};
 }
 
 function defineScripts(redis: Redis): void {
