@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { GatewayConfig, TenantConfig } from '../config/schema.js';
 
 /** Finds the tenant of the request's API key (`Authorization: Bearer <key>` or `X-Api-Key`). */
@@ -15,6 +15,19 @@ export class ApiKeys {
     const key = presentedKey(request);
     return key ? this.tenantByKey.get(key) : undefined;
   }
+}
+
+/**
+ * Middleware of the routes scoped to the key's tenant: puts it in `response.locals.tenant`, or
+ * lets `refuse` answer the 401 in the route's own body shape.
+ */
+export function requireTenant(apiKeys: ApiKeys, refuse: (response: Response) => void) {
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const tenant = apiKeys.tenantOf(request);
+    if (!tenant) return refuse(response);
+    response.locals.tenant = tenant;
+    next();
+  };
 }
 
 function presentedKey(request: Request): string | undefined {

@@ -1,4 +1,4 @@
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { Express, Request, Response } from 'express';
 import type { Readable } from 'node:stream';
 import { json } from 'express';
 import type { TenantConfig } from '../config/schema.js';
@@ -12,7 +12,7 @@ import { validateInvite } from '../invite/validate-invite.js';
 import { maskIdentifier } from '../sessions/masking.js';
 import type { SessionIdGenerator } from '../sessions/session-id.js';
 import type { StandardResponseCatalog } from '../templates/catalog.js';
-import type { ApiKeys } from './auth.js';
+import { requireTenant, type ApiKeys } from './auth.js';
 
 export interface CampaignsRouteDependencies {
   apiKeys: ApiKeys;
@@ -31,12 +31,7 @@ const PLACEHOLDER_CLIENT_ID = '+10000000000';
 
 /** `POST /campaigns`, `GET /campaigns/:id`, `GET /campaigns/:id/rows`, pause/resume/cancel (domain.md 2.4). */
 export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDependencies): void {
-  const authenticate = (request: Request, response: Response, next: NextFunction) => {
-    const tenant = deps.apiKeys.tenantOf(request);
-    if (!tenant) return void response.status(401).json(faultBody(fault('unauthenticated', 'no or unknown API key')));
-    response.locals.tenant = tenant;
-    next();
-  };
+  const authenticate = requireTenant(deps.apiKeys, (response) => void response.status(401).json(faultBody(fault('unauthenticated', 'no or unknown API key'))));
 
   app.post('/campaigns', authenticate, json({ limit: JSON_CAMPAIGN_LIMIT, type: ['application/json'] }), async (request, response) => {
     try {

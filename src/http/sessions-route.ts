@@ -1,4 +1,4 @@
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { Express, Request, Response } from 'express';
 import type { Queue } from 'bullmq';
 import type { TenantConfig } from '../config/schema.js';
 import type { DeliveryJobData } from '../delivery/delivery-queue.js';
@@ -7,7 +7,7 @@ import { ALWAYS_MASKED_KEYS, maskIdentifier, maskUserData } from '../sessions/ma
 import { SESSION_ID_PATTERN } from '../sessions/session-id.js';
 import type { Session } from '../sessions/session.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import type { ApiKeys } from './auth.js';
+import { requireTenant, type ApiKeys } from './auth.js';
 
 export interface SessionsRouteDependencies {
   apiKeys: ApiKeys;
@@ -17,15 +17,7 @@ export interface SessionsRouteDependencies {
 
 /** `GET /sessions/:id` and `DELETE /sessions/:id` (domain.md 2.1), scoped to the key's tenant. */
 export function registerSessionsRoutes(app: Express, deps: SessionsRouteDependencies): void {
-  const authenticate = (request: Request, response: Response, next: NextFunction) => {
-    const tenant = deps.apiKeys.tenantOf(request);
-    if (!tenant) {
-      response.status(401).json({ error: 'no or unknown API key' });
-      return;
-    }
-    response.locals.tenant = tenant;
-    next();
-  };
+  const authenticate = requireTenant(deps.apiKeys, (response) => void response.status(401).json({ error: 'no or unknown API key' }));
 
   app.get('/sessions/:id', authenticate, async (request, response) => {
     const session = await findOwnSession(request, response, deps.store);
