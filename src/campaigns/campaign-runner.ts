@@ -47,7 +47,7 @@ export class CampaignRunner {
       const next = await this.advance(campaignId);
       if (next !== undefined) await this.kick(campaignId, next);
     } finally {
-      await this.store.unlock(campaignId);
+      await this.store.unlock(campaignId, owner);
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
-import { APPEND_ROWS, CHANGE_STATE, RECORD_ROW, ROW_DELIVERY } from './scripts.js';
+import { APPEND_ROWS, CHANGE_STATE, RECORD_ROW, ROW_DELIVERY, UNLOCK } from './scripts.js';
 
 export type CampaignState = 'running' | 'paused' | 'cancelled' | 'done';
 
@@ -44,6 +44,7 @@ type ScriptedRedis = Redis & {
   igRecordRow(...args: (string | number)[]): Promise<number>;
   igRowDelivery(...args: (string | number)[]): Promise<number>;
   igChangeCampaignState(...args: string[]): Promise<number>;
+  igUnlockCampaign(lock: string, owner: string): Promise<number>;
 };
 
 /** Campaigns in Redis: the record, the queue of rows still to send, each row's state and the counts. */
@@ -60,6 +61,7 @@ export class CampaignStore {
       redis.defineCommand('igRecordRow', { numberOfKeys: 3, lua: RECORD_ROW });
       redis.defineCommand('igRowDelivery', { numberOfKeys: 3, lua: ROW_DELIVERY });
       redis.defineCommand('igChangeCampaignState', { numberOfKeys: 1, lua: CHANGE_STATE });
+      redis.defineCommand('igUnlockCampaign', { numberOfKeys: 1, lua: UNLOCK });
     }
     this.redis = redis as unknown as ScriptedRedis;
   }
@@ -172,8 +174,8 @@ export class CampaignStore {
     return (await this.redis.set(this.keys.campaignLock(campaignId), owner, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  async unlock(campaignId: string): Promise<void> {
-    await this.redis.del(this.keys.campaignLock(campaignId));
+  async unlock(campaignId: string, owner: string): Promise<void> {
+    await this.redis.igUnlockCampaign(this.keys.campaignLock(campaignId), owner);
   }
 
   private allKeys(campaignId: string): string[] {

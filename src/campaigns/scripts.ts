@@ -90,3 +90,12 @@ for i = 2, #ARGV do
 end
 return 0
 `;
+
+/**
+ * UNLOCK: KEYS lock; ARGV owner. Frees the campaign's lock only while this owner holds it: a step
+ * that outlived its lock must not free the lock another process has taken since.
+ */
+export const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;

@@ -131,6 +131,16 @@ describe('campaign store', () => {
     expect(row).toMatchObject({ state: 'sent', sessionId: 'S-1' });
   });
 
+  it('frees a campaign lock only for the process that holds it', async () => {
+    expect(await store.lock('locked', 'step-a', 60_000)).toBe(true);
+    expect(await store.lock('locked', 'step-b', 60_000)).toBe(false);
+    // A step that outlived its lock (and lost it to step-a) must not free step-a's.
+    await store.unlock('locked', 'step-b');
+    expect(await store.lock('locked', 'step-c', 60_000)).toBe(false);
+    await store.unlock('locked', 'step-a');
+    expect(await store.lock('locked', 'step-c', 60_000)).toBe(true);
+  });
+
   it('lets only one of two racing state changes win', async () => {
     await campaignWithRows('racing-states', 1);
     const [paused, cancelled] = await Promise.all([store.changeState('racing-states', ['running'], 'paused'), store.changeState('racing-states', ['running'], 'cancelled')]);
