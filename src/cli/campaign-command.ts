@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { CampaignClient, CampaignRefused, COUNT_NAMES, type CampaignParameters, type CampaignStatus } from './campaign-client.js';
 import { checkReachable, gatewayTarget, TARGET_OPTIONS, TARGET_USAGE, TargetError, UsageError } from './gateway-target.js';
+import { labelTable } from './label-table.js';
 import { createProgress, type Progress } from './progress.js';
 
 export const CAMPAIGN_USAGE = `usage: invite-gateway campaign <send|status|pause|resume|cancel> ...
@@ -129,7 +130,10 @@ async function status(args: string[], ui: CampaignUi): Promise<number> {
   const campaignId = oneCampaignId(positionals);
   if (values.rows !== undefined && !['refused', 'failed', 'duplicate'].includes(values.rows)) throw new UsageError('--rows must be refused, failed or duplicate');
   const client = new CampaignClient(gatewayTarget(values));
-  if (values.rows) return listRows(client, campaignId, values.rows, ui);
+  if (values.rows) {
+    await listRows(client, campaignId, values.rows, ui);
+    return 0;
+  }
   if (values.follow) return finish(client, campaignId, await follow(client, campaignId, ui), ui);
   ui.out(summary(await client.status(campaignId)));
   return 0;
@@ -183,7 +187,7 @@ async function finish(client: CampaignClient, campaignId: string, last: Campaign
 
 const ROWS_PER_PAGE = 1000;
 
-async function listRows(client: CampaignClient, campaignId: string, state: string, ui: CampaignUi, atMost = Infinity): Promise<number> {
+async function listRows(client: CampaignClient, campaignId: string, state: string, ui: CampaignUi, atMost = Infinity): Promise<void> {
   let shown = 0;
   for (let offset = 0; shown < atMost; offset += ROWS_PER_PAGE) {
     const page = await client.rows(campaignId, state, offset, ROWS_PER_PAGE);
@@ -197,7 +201,6 @@ async function listRows(client: CampaignClient, campaignId: string, state: strin
       break;
     }
   }
-  return 0;
 }
 
 function isFinished(status: CampaignStatus): boolean {
@@ -222,8 +225,7 @@ function summary(status: CampaignStatus): string {
     ['total', status.total],
     ...COUNT_NAMES.map((name): [string, number] => [name, status.counts[name]]),
   ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+  return labelTable(rows);
 }
 
 type OptionSpecs = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { TargetError, UsageError } from './gateway-target.js';
+import { labelTable } from './label-table.js';
 import { htmlPathFor } from '../replay/report-writer.js';
 import { CLASS_LABELS, type ReplaySummary, type ReportItem } from '../replay/report.js';
 import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from '../replay/replay-options.js';
@@ -57,8 +58,7 @@ function summaryTable(summary: ReplaySummary): string {
     ['skipped lines', summary.skippedLines],
     ['left out by filters', summary.filtered],
   ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, count]) => `${label.padEnd(width)}  ${count}`).join('\n');
+  return labelTable(rows);
 }
 
 function differenceLines(items: ReportItem[]): string {
