@@ -1,4 +1,5 @@
 /** What the command-line tools share about the gateway they talk to: its URL, the API key, errors. */
+import { networkCause } from '../connectors/http-post.js';
 
 /** A command line a tool cannot run with: exit status 2. */
 export class UsageError extends Error {}
@@ -51,15 +52,10 @@ export async function checkReachable(url: string): Promise<void> {
 
 /** A request that got no answer, as a TargetError naming the gateway and the cause (ECONNREFUSED …). */
 export function unreachable(error: unknown, url: string): TargetError {
-  return error instanceof TargetError ? error : new TargetError(`cannot reach ${url}: ${causeOf(error)}`);
+  return error instanceof TargetError ? error : new TargetError(`cannot reach ${url}: ${networkCause(error)}`);
 }
 
 /** A connection that broke during a run (the gateway answered before), as a TargetError. */
 export function connectionLost(error: unknown, url: string): TargetError {
-  return error instanceof TargetError ? error : new TargetError(`lost the connection to ${url}: ${causeOf(error)}`);
-}
-
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+  return error instanceof TargetError ? error : new TargetError(`lost the connection to ${url}: ${networkCause(error)}`);
 }

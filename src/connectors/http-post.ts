@@ -37,6 +37,13 @@ export async function postJson(url: string, body: string, headers: Record<string
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
+/** undici hides the reason (`ECONNREFUSED`, a TLS error) in `cause` behind a bare "fetch failed". */
+export function networkCause(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** `Retry-After` in seconds or as an HTTP date, in milliseconds. */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
   const value = headers.get('retry-after');

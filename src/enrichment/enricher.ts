@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ChannelConfig } from '../config/schema.js';
+import { networkCause } from '../connectors/http-post.js';
 import { maskIdentifier } from '../sessions/masking.js';
 import { EnrichmentError, substitutePlaceholders, type EnrichmentInput } from './placeholders.js';
 import { compileResponsePath, type EnrichmentResponse, type ResponsePath } from './response-path.js';
@@ -218,13 +219,6 @@ function parseJson(text: string): unknown {
 
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-}
-
-/** undici hides the reason (`ECONNREFUSED`, a TLS error) in `cause` behind a bare "fetch failed". */
-function networkCause(error: unknown): string {
-  const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
-  return error instanceof Error ? error.message : String(error);
 }
 
 function readSaved(paths: readonly SavePath[], response: EnrichmentResponse): SavedValues {
