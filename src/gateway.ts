@@ -185,8 +185,7 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
  */
 async function trackCampaignRow(change: SessionChange, campaigns: CampaignStore): Promise<void> {
   if (!change.campaign || change.delivery === 'none' || change.delivery === 'pending') return;
-  const [campaignId, row] = change.campaign.split(':');
-  await campaigns.recordDelivery(campaignId!, Number(row), change.delivery, change.error?.code ?? '');
+  await campaigns.recordDelivery(change.campaign.campaignId, change.campaign.row, change.delivery, change.error?.code ?? '');
 }
 
 /** QUIT when Redis answers (pending replies arrive first); otherwise just stop reconnecting. */

@@ -7,7 +7,7 @@ import { getEntry, isKvList, scalarToString } from '../esp/kvlist.js';
 import type { EspRequest } from '../esp/model.js';
 import { DRY_RUN_SESSION_ID, type SessionIdGenerator } from '../sessions/session-id.js';
 import type { CreateOutcome, IdempotencyClaim, SessionStore } from '../sessions/session-store.js';
-import type { NewSession } from '../sessions/session.js';
+import type { CampaignRowRef, NewSession } from '../sessions/session.js';
 import type { StandardResponseCatalog } from '../templates/catalog.js';
 import { renderStandardResponse } from '../templates/render.js';
 import type { RenderedMessage } from '../templates/types.js';
@@ -30,7 +30,7 @@ export interface InviteOptions {
   /** The `Idempotency-Key` header; `UserData.IdempotencyKey` is used when absent. */
   idempotencyKey?: string;
   /** A campaign row: its delivery job yields to single invites, and its session names the row. */
-  campaign?: { campaignId: string; row: number };
+  campaign?: CampaignRowRef;
 }
 
 export type InviteResult =
@@ -135,7 +135,7 @@ export class InviteToChat {
       perRecipient: command.channel.perRecipient,
       credentialsFingerprint: credentialsFingerprint(command.channel.connector),
     };
-    const campaignId = session.campaign?.split(':')[0];
+    const campaignId = session.campaign?.campaignId;
     const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, businessId: session.businessId, rendered, ...(campaignId ? { campaignId } : {}) };
     const [created, added] = await Promise.allSettled([
       store.create(session, limits, idempotency),
@@ -176,7 +176,7 @@ export class InviteToChat {
 
 function newSession(command: InviteCommand, sessionId: string, createdAt: string, campaign?: InviteOptions['campaign']): NewSession {
   return {
-    ...(campaign ? { campaign: `${campaign.campaignId}:${campaign.row}` } : {}),
+    ...(campaign ? { campaign } : {}),
     sessionId,
     tenant: command.tenant.id,
     channel: command.channel.name,

@@ -1,4 +1,3 @@
-import { EspFault } from '../esp/faults.js';
 import { getEntry, getScalar, isKvList, type KvList } from '../esp/kvlist.js';
 import { parseLogMessage } from '../esp/log-form.js';
 import { parseJsonRequest } from '../esp/json-form.js';
@@ -13,7 +12,7 @@ export type LoggedReply =
 
 /**
  * A logged request, kept as its text: it is parsed in full only when it is replayed
- * (`parseLoggedItem`), so reading a log costs little more than splitting it into messages. The
+ * (`parseLoggedRequest`), so reading a log costs little more than splitting it into messages. The
  * few fields pairing and filters need are read on the way.
  */
 export interface LoggedRequest {
@@ -192,7 +191,7 @@ function replyOf(message: string, line: number, fields: ReplyFields): LoggedRepl
 }
 
 function problemOf(error: unknown): string {
-  return error instanceof EspFault || error instanceof Error ? error.message : String(error);
+  return error instanceof Error ? error.message : String(error);
 }
 
 export type ParsedLoggedRequest = { kind: 'request'; request: EspRequest } | { kind: 'unparsed'; problem: string } | { kind: 'otherMethod' };

@@ -5,6 +5,7 @@ import type { RedisKeys } from '../redis/keys.js';
 import { CLAIM_FOR_SEND, CREATE_SESSION, REMOVE_UNQUEUED_SESSION, TRANSITION } from './scripts.js';
 import {
   STATE_ENTERED_FROM,
+  type CampaignRowRef,
   type DeliveryState,
   type HistoryEntry,
   type NewSession,
@@ -79,8 +80,8 @@ export interface SessionChange {
   delivery: DeliveryState;
   error: SessionError | null;
   at: string;
-  /** `<campaignId>:<row>` when the session is a campaign invite, so its campaign row can follow. */
-  campaign?: string;
+  /** Set when the session is a campaign invite, so its campaign row can follow. */
+  campaign?: CampaignRowRef;
 }
 
 export type SessionChangeListener = (change: SessionChange) => Promise<void>;
@@ -146,7 +147,7 @@ export class SessionStore {
       error: '',
       createdAt: session.createdAt,
       userData: JSON.stringify(session.userData),
-      ...(session.campaign ? { campaign: session.campaign } : {}),
+      ...(session.campaign ? { campaign: `${session.campaign.campaignId}:${session.campaign.row}` } : {}),
     };
     const [kind, sessionId] = await this.redis.igCreateSession(
       this.keys.session(session.sessionId),
@@ -294,9 +295,11 @@ export class SessionStore {
   }
 }
 
-/** The `campaign` field of a change, present only for campaign invites. */
-function campaignOf(field: string | null | undefined): { campaign?: string } {
-  return field ? { campaign: field } : {};
+/** The `campaign` field of a change from the stored `<campaignId>:<row>`, present only for campaign invites. */
+function campaignOf(field: string | null | undefined): { campaign?: CampaignRowRef } {
+  if (!field) return {};
+  const separator = field.lastIndexOf(':');
+  return { campaign: { campaignId: field.slice(0, separator), row: Number(field.slice(separator + 1)) } };
 }
 
 function defineScripts(redis: Redis): void {

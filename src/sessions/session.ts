@@ -75,6 +75,12 @@ export type NewSession = Pick<
   | 'createdAt'
   | 'userData'
 > & {
-  /** `<campaignId>:<row>` for a campaign invite. */
-  campaign?: string;
+  /** The campaign row a campaign invite was made from. */
+  campaign?: CampaignRowRef;
 };
+
+/** A campaign invite's row; stored in the session hash as `<campaignId>:<row>`. */
+export interface CampaignRowRef {
+  campaignId: string;
+  row: number;
+}
