@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { parseLogHeader, type LogHeader } from '../esp/log-form.js';
@@ -93,10 +94,15 @@ export class LogBlockSplitter {
   private block: OpenBlock | undefined;
   private skipped = 0;
   private lineNumber = 0;
+  /** How the bytes being split are decoded: `latin1` when they are all ASCII (see `addBytes`). */
+  private encoding: 'utf8' | 'latin1' = 'utf8';
 
   /** Adds the next piece of the file; returns the items it completed. */
   addBytes(chunk: Buffer): LogItem[] {
     const bytes = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    // Most logs are ASCII, which decodes to the same text as latin1 as it does as UTF-8, twice as
+    // fast: the check costs next to nothing, and decoding is a tenth of the time spent here.
+    this.encoding = isAscii(bytes) ? 'latin1' : 'utf8';
     // Only whole lines are read now; the last partial line waits for the next chunk.
     const next = this.addLines(bytes, this.resumeAt, bytes.lastIndexOf(NEWLINE) + 1);
     // Keep what is unfinished: the open block from its header line, else the partial last line.
@@ -110,6 +116,7 @@ export class LogBlockSplitter {
   /** The file ended: a last line without a newline still counts, and a typed block still open is cut off. */
   end(): LogItem[] {
     const bytes = this.pending;
+    this.encoding = isAscii(bytes) ? 'latin1' : 'utf8';
     this.addLines(bytes, this.resumeAt, bytes.length);
     if (this.block) this.closeBlock(bytes, bytes.length, this.block.typed);
     this.flushSkipped();
@@ -160,7 +167,7 @@ export class LogBlockSplitter {
     const first = start < end ? bytes[start] : NEWLINE;
     const block = this.block;
     if (block) {
-      if (block.typed && first === CLOSE_PARENTHESIS && bytes.toString('utf8', start, end).trim() === ')') {
+      if (block.typed && first === CLOSE_PARENTHESIS && bytes.toString(this.encoding, start, end).trim() === ')') {
         block.lineCount++;
         this.closeBlock(bytes, end, false);
         return;
@@ -169,12 +176,12 @@ export class LogBlockSplitter {
       this.closeBlock(bytes, start, block.typed);
     }
     if (hasMarker && this.openBlock(bytes, start, end)) return;
-    if (first === OPEN_BRACE && this.addJsonLine(lineText(bytes, start, end))) return;
+    if (first === OPEN_BRACE && this.addJsonLine(this.lineText(bytes, start, end))) return;
     this.skipped++;
   }
 
   private openBlock(bytes: Buffer, start: number, end: number): boolean {
-    const header = parseLogHeader(lineText(bytes, start, end));
+    const header = parseLogHeader(this.lineText(bytes, start, end));
     if (!header) return false;
     this.flushSkipped();
     this.block = { header, start, line: this.lineNumber, lineCount: 1, typed: header.style === 'typed' };
@@ -192,10 +199,15 @@ export class LogBlockSplitter {
   private closeBlock(bytes: Buffer, end: number, truncated: boolean): void {
     const block = this.block!;
     const bodyEnd = end > block.start && bytes[end - 1] === NEWLINE ? end - 1 : end;
-    let body = bytes.toString('utf8', block.start, bodyEnd);
+    let body = bytes.toString(this.encoding, block.start, bodyEnd);
     if (body.includes('\r')) body = body.replace(/\r(?=\n|$)/g, '');
     this.items.push({ kind: 'block', header: block.header, text: body, lineCount: block.lineCount, line: block.line, truncated });
     this.block = undefined;
+  }
+
+  /** The line `bytes[start, end)` as text, without the carriage return a CRLF file leaves before the newline. */
+  private lineText(bytes: Buffer, start: number, end: number): string {
+    return bytes.toString(this.encoding, start, end > start && bytes[end - 1] === CR ? end - 1 : end);
   }
 
   private take(): LogItem[] {
@@ -210,7 +222,4 @@ export class LogBlockSplitter {
   }
 }
 
-/** The line `bytes[start, end)` as text, without the carriage return a CRLF file leaves before the newline. */
-function lineText(bytes: Buffer, start: number, end: number): string {
-  return bytes.toString('utf8', start, end > start && bytes[end - 1] === CR ? end - 1 : end);
-}
+
