@@ -27,6 +27,8 @@ export interface JsonLine {
 export interface ReadOptions {
   /** Told the size of each chunk read from the file (compressed bytes for `.gz`), for progress. */
   onBytesRead?: (bytes: number) => void;
+  /** Reads only the file's first `bytes` bytes: what it held when a replay first read it. */
+  bytes?: number;
 }
 
 export type LogItem = LogBlock | JsonLine | { kind: 'skipped'; count: number };
@@ -41,11 +43,13 @@ const CHUNK_BYTES = 256 * 1024;
  * across chunks, so memory stays flat whatever the file size.
  */
 export async function* readLogItemBatches(path: string, options: ReadOptions = {}): AsyncGenerator<LogItem[]> {
-  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const { onBytesRead } = options;
+  const { onBytesRead, bytes } = options;
+  const splitter = new LogBlockSplitter();
+  if (bytes === 0) return yield splitter.end();
+  // `end` is the last byte read, not the one after it.
+  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES, ...(bytes !== undefined && { end: bytes - 1 }) });
   if (onBytesRead) file.on('data', (chunk) => onBytesRead(chunk.length));
   const input = path.endsWith('.gz') ? file.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : file;
-  const splitter = new LogBlockSplitter();
   for await (const chunk of input as AsyncIterable<Buffer>) {
     const items = splitter.addBytes(chunk);
     if (items.length > 0) yield items;

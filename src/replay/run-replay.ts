@@ -54,7 +54,6 @@ export async function runReplay(options: ReplayOptions, ui: ReplayUi): Promise<R
     });
     replay.stop();
   } finally {
-    await work.remove();
     await report.finish(options.report, { ...run, finishedAt: new Date().toISOString() });
   }
   return { summary: report.summary, firstDifferences: report.firstDifferences, exitStatus: hasDifferences(report.summary) ? 1 : 0 };

@@ -1,84 +1,93 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { stat } from 'node:fs/promises';
 import type { Answer } from './classify.js';
-import { extractRequestBatches, type LoggedReply, type LoggedRequest, type ReplayItem } from './extract-requests.js';
+import { extractRequestBatches, type LoggedReply, type LoggedRequest, type UnparsedBlock } from './extract-requests.js';
 import type { Progress } from '../cli/progress.js';
 import type { ReplayOptions } from './replay-options.js';
 import type { ReportWriter } from './report-writer.js';
 import { inTimeWindow } from './time-window.js';
+import { UsageError } from '../cli/gateway-target.js';
 
 /** A logged request to replay (still as text), with the reply the log holds for it. */
 export type WorkItem = Omit<LoggedRequest, 'kind' | 'reply'> & { logged: Answer | null };
 
+/** A log as it was when the replay first read it. */
+interface LogSnapshot {
+  path: string;
+  bytes: number;
+  device: number;
+  inode: number;
+  modifiedMs: number;
+}
+
 /**
- * The requests to replay, read from every log first into a scratch file: the replay then knows its
- * total (for the progress bar and the `--live` confirmation) without holding the requests in memory.
+ * The requests to replay, read from the logs twice rather than held or copied: `collect` reads
+ * them all once, for the total (the progress bar and the `--live` confirmation), the unparsed
+ * blocks and the skipped lines; `items` reads them again as they are replayed, which is paced far
+ * below reading speed. Memory stays flat and no scratch copy of the logs is written. The second
+ * reading stops where the first did, so lines a server appends to a log meanwhile are left out; a
+ * log replaced or rewritten in between is refused.
  */
 export class WorkList {
   private constructor(
-    private readonly directory: string,
+    private readonly logs: LogSnapshot[],
+    private readonly options: ReplayOptions,
     readonly count: number,
   ) {}
 
-  /** Extracts and filters the logs' requests; unparsed blocks and skipped lines go straight to the report. */
+  /** Reads the logs once: counts the requests to replay, and reports unparsed blocks and skipped lines. */
   static async collect(files: { path: string }[], options: ReplayOptions, report: ReportWriter, progress: Progress): Promise<WorkList> {
-    const directory = await mkdtemp(join(tmpdir(), 'invite-replay-work-'));
-    const out = createWriteStream(join(directory, 'work.jsonl'));
+    const logs: LogSnapshot[] = [];
     let count = 0;
-    try {
-      for (const file of files) {
-        for await (const batch of extractRequestBatches(file.path, { onBytesRead: (bytes) => progress.increment(bytes) })) {
-          for (const item of batch) {
-            const work = await toWork(item, options, report);
-            if (!work) continue;
-            count++;
-            if (!out.write(JSON.stringify(work) + '\n')) await once(out, 'drain');
-          }
+    for (const file of files) {
+      const log = await snapshot(file.path);
+      logs.push(log);
+      for await (const batch of extractRequestBatches(log.path, { bytes: log.bytes, onBytesRead: (bytes) => progress.increment(bytes) })) {
+        for (const item of batch) {
+          if (item.kind === 'skipped') report.summary.skippedLines += item.count;
+          else if (item.kind === 'unparsed') await reportUnparsed(item, options, report);
+          else if (selected(item, options, 'scanned')) count++;
+          else report.summary.filtered++;
         }
       }
-    } finally {
-      out.end();
-      await once(out, 'close');
     }
-    return new WorkList(directory, count);
+    return new WorkList(logs, options, count);
   }
 
+  /** Reads the logs again, as far as `collect` did: the requests to replay, in the same order. */
   async *items(): AsyncGenerator<WorkItem> {
-    const lines = createInterface({ input: createReadStream(join(this.directory, 'work.jsonl')), crlfDelay: Infinity });
-    for await (const line of lines) if (line) yield JSON.parse(line) as WorkItem;
-  }
-
-  async remove(): Promise<void> {
-    await rm(this.directory, { recursive: true, force: true });
+    for (const log of this.logs) {
+      await checkUnchanged(log);
+      for await (const batch of extractRequestBatches(log.path, { bytes: log.bytes })) {
+        for (const item of batch) if (item.kind === 'request' && selected(item, this.options, 'scanned')) yield toWork(item);
+      }
+    }
   }
 }
 
-async function toWork(item: ReplayItem, options: ReplayOptions, report: ReportWriter): Promise<WorkItem | undefined> {
-  switch (item.kind) {
-    case 'skipped':
-      report.summary.skippedLines += item.count;
-      return undefined;
-    case 'unparsed':
-      // Only the time window can place a block that cannot be read.
-      if (!inTimeWindow(item.time, options.since, options.until)) {
-        report.summary.filtered++;
-        return undefined;
-      }
-      await report.add({ file: item.file, line: item.line, peer: item.peer ?? null, referenceId: null, class: 'unparsed', logged: null, now: null, problem: item.problem });
-      return undefined;
-    case 'request': {
-      if (!selected(item, options, 'scanned')) {
-        report.summary.filtered++;
-        return undefined;
-      }
-      const { kind: _kind, reply, ...logged } = item;
-      return { ...logged, logged: reply ? answerOfReply(reply) : null };
-    }
+async function snapshot(path: string): Promise<LogSnapshot> {
+  const info = await stat(path);
+  return { path, bytes: info.size, device: info.dev, inode: info.ino, modifiedMs: info.mtimeMs };
+}
+
+/** A log may have grown (servers append to it); any other change means its requests are no longer the ones counted. */
+async function checkUnchanged(log: LogSnapshot): Promise<void> {
+  const now = await snapshot(log.path).catch(() => undefined);
+  const replaced = !now || now.device !== log.device || now.inode !== log.inode;
+  const rewritten = now !== undefined && (now.bytes < log.bytes || (now.bytes === log.bytes && now.modifiedMs !== log.modifiedMs));
+  if (replaced || rewritten) throw new UsageError(`${log.path} was ${replaced ? 'replaced or removed' : 'rewritten'} after it was read: run the replay again`);
+}
+
+/** Only the time window can place a block that cannot be read. */
+async function reportUnparsed(item: UnparsedBlock, options: ReplayOptions, report: ReportWriter): Promise<void> {
+  if (!inTimeWindow(item.time, options.since, options.until)) {
+    report.summary.filtered++;
+    return;
   }
+  await report.add({ file: item.file, line: item.line, peer: item.peer ?? null, referenceId: null, class: 'unparsed', logged: null, now: null, problem: item.problem });
+}
+
+function toWork({ kind: _kind, reply, ...logged }: LoggedRequest): WorkItem {
+  return { ...logged, logged: reply ? answerOfReply(reply) : null };
 }
 
 /**
@@ -87,9 +96,12 @@ async function toWork(item: ReplayItem, options: ReplayOptions, report: ReportWr
  * and a broken block is then reported rather than hidden by a filter.
  */
 export function selected(fields: { channel?: string; businessId?: string; time?: string }, options: ReplayOptions, source: 'scanned' | 'parsed'): boolean {
-  const excludes = (wanted: string | undefined, value: string | undefined) => wanted !== undefined && value !== wanted && (value !== undefined || source === 'parsed');
-  if (excludes(options.channel, fields.channel) || excludes(options.businessId, fields.businessId)) return false;
+  if (excludes(options.channel, fields.channel, source) || excludes(options.businessId, fields.businessId, source)) return false;
   return inTimeWindow(fields.time, options.since, options.until);
+}
+
+function excludes(wanted: string | undefined, value: string | undefined, source: 'scanned' | 'parsed'): boolean {
+  return wanted !== undefined && value !== wanted && (value !== undefined || source === 'parsed');
 }
 
 function answerOfReply(reply: LoggedReply): Answer {
