@@ -128,27 +128,31 @@ function inviteOf(request: EspRequest): NonNullable<ReportItem['invite']> {
 
 /**
  * Runs `task` for each item, starting at most `rate` per second and keeping at most `concurrency`
- * in flight. After a slow stretch it does not burst to catch up. The first failure stops new starts
- * and is thrown once the tasks in flight have ended.
+ * in flight. After a slow stretch it does not burst to catch up. The first failure (of a task or of
+ * reading the items) stops new starts and is thrown once the tasks in flight have ended.
  */
 export async function forEachPaced<T>(items: AsyncIterable<T>, pace: { rate: number; concurrency: number }, task: (item: T) => Promise<void>): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   const intervalMs = 1000 / pace.rate;
   let nextStart = performance.now();
   let failure: { error: unknown } | undefined;
-  for await (const item of items) {
-    while (inFlight.size >= pace.concurrency) await Promise.race(inFlight);
-    if (failure) break;
-    const wait = nextStart - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    nextStart = Math.max(nextStart, performance.now()) + intervalMs;
-    const running: Promise<void> = task(item)
-      .catch((error: unknown) => {
-        failure ??= { error };
-      })
-      .finally(() => inFlight.delete(running));
-    inFlight.add(running);
+  try {
+    for await (const item of items) {
+      while (inFlight.size >= pace.concurrency) await Promise.race(inFlight);
+      if (failure) break;
+      const wait = nextStart - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      nextStart = Math.max(nextStart, performance.now()) + intervalMs;
+      const running: Promise<void> = task(item)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => inFlight.delete(running));
+      inFlight.add(running);
+    }
+  } finally {
+    // Also when reading the items fails: the tasks in flight end before anything after this runs.
+    await Promise.all(inFlight);
   }
-  await Promise.all(inFlight);
   if (failure) throw failure.error;
 }
