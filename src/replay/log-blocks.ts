@@ -225,5 +225,3 @@ export class LogBlockSplitter {
     this.skipped = 0;
   }
 }
-
-
