@@ -20,6 +20,7 @@ export class ReportWriter {
   readonly summary: ReplaySummary = emptySummary();
   /** The first differences, for the terminal. */
   readonly firstDifferences: ReportItem[] = [];
+  private readonly drainWaits = new Map<WriteStream, Promise<void>>();
   private constructor(
     private readonly directory: string,
     private readonly differences: WriteStream,
@@ -39,7 +40,21 @@ export class ReportWriter {
     const isSame = item.class === 'same';
     if (!isSame && this.firstDifferences.length < DIFFERENCES_SHOWN) this.firstDifferences.push(item);
     const stream = isSame ? this.same : this.differences;
-    if (!stream.write(JSON.stringify(item) + '\n')) await once(stream, 'drain');
+    if (!stream.write(JSON.stringify(item) + '\n')) await this.drained(stream);
+  }
+
+  /**
+   * The stream has drained. Answers come in concurrently (`--concurrency`): they share one wait,
+   * rather than each adding its own listeners to the stream.
+   */
+  private drained(stream: WriteStream): Promise<void> {
+    let waiting = this.drainWaits.get(stream);
+    if (!waiting) {
+      waiting = once(stream, 'drain').then(() => undefined);
+      this.drainWaits.set(stream, waiting);
+      void waiting.finally(() => this.drainWaits.delete(stream)).catch(() => {});
+    }
+    return waiting;
   }
 
   /**
