@@ -13,14 +13,23 @@ export interface ScannedFields {
  * whether `Service`/`Method` name something other than ChatService/InviteToChat (such requests are
  * not replayed), each from the first line that names its key. A block this scan misreads is still
  * parsed in full before it is sent, which is where broken blocks are found.
+ *
+ * `otherMethod` leaves a block out at once, so it is only said when the key is in the block once:
+ * a UserData key of the same name, logged before the Request list, must not hide an InviteToChat.
  */
 export function scanRequestBlock(block: string): { fields: ScannedFields; otherMethod: boolean } {
-  const service = valueOfKey(block, SERVICE);
-  const method = valueOfKey(block, METHOD);
   return {
     fields: { referenceId: peekLogReferenceId(block), channel: valueOfKey(block, CHANNEL), businessId: valueOfKey(block, BUSINESS_ID) },
-    otherMethod: (service !== undefined && service !== 'ChatService') || (method !== undefined && method !== 'InviteToChat'),
+    otherMethod: namesOnlyOther(block, SERVICE, 'ChatService') || namesOnlyOther(block, METHOD, 'InviteToChat'),
   };
+}
+
+/** Whether `key` is in `block` once, with a value other than `wanted`. */
+function namesOnlyOther(block: string, key: ScannedKey, wanted: string): boolean {
+  const at = indexOfQuotedKey(block, key);
+  if (at < 0) return false;
+  const value = valueAt(block, at + key.quoted.length);
+  return value !== undefined && value !== wanted && indexOfQuotedKey(block, key, at + 1) < 0;
 }
 
 /** A key the request scan reads: `'Key'`, and the same without its opening quote, as it is searched for (see `indexOfQuotedKey`). */
@@ -38,26 +47,29 @@ const BUSINESS_ID = scannedKey('_umsBusinessId');
 /** The value after the first `'Key'` of `block`, on that line. */
 function valueOfKey(block: string, key: ScannedKey): string | undefined {
   const at = indexOfQuotedKey(block, key);
-  if (at < 0) return undefined;
-  const valueAt = at + key.quoted.length;
-  const newline = block.indexOf('\n', valueAt);
+  return at < 0 ? undefined : valueAt(block, at + key.quoted.length);
+}
+
+/** The value that starts at `from`, just after a key, on that line. */
+function valueAt(block: string, from: number): string | undefined {
+  const newline = block.indexOf('\n', from);
   const lineEnd = newline < 0 ? block.length : newline;
   // The common `'value'` after tabs or spaces is read in place; anything else from the trimmed rest of the line.
-  const quote = skipBlanks(block, valueAt, lineEnd);
-  if (block.charCodeAt(quote) !== QUOTE) return scalarText(block.slice(valueAt, lineEnd).trim());
+  const quote = skipBlanks(block, from, lineEnd);
+  if (block.charCodeAt(quote) !== QUOTE) return scalarText(block.slice(from, lineEnd).trim());
   // The value runs to the next quote, which ends it: before a tab or the end of the line.
   const end = block.indexOf("'", quote + 1);
   return end >= 0 && end < lineEnd ? block.slice(quote + 1, end) : undefined;
 }
 
 /**
- * Where `'Key'` first occurs in `block`. It is searched for without its opening quote, which is
+ * Where `'Key'` first occurs in `block`, from `from` on. It is searched for without its opening quote, which is
  * then checked: a quote is the commonest character of a logged message, and a search whose first
  * character keeps matching is several times slower.
  */
-function indexOfQuotedKey(block: string, key: ScannedKey): number {
+function indexOfQuotedKey(block: string, key: ScannedKey, from = 0): number {
   const { withoutOpeningQuote } = key;
-  for (let at = block.indexOf(withoutOpeningQuote, 1); at > 0; at = block.indexOf(withoutOpeningQuote, at + 1)) {
+  for (let at = block.indexOf(withoutOpeningQuote, from + 1); at > 0; at = block.indexOf(withoutOpeningQuote, at + 1)) {
     if (block.charCodeAt(at - 1) === QUOTE) return at - 1;
   }
   return -1;

@@ -121,4 +121,29 @@ describe('extracting logged InviteToChat requests', () => {
     expect(json).toMatchObject({ line: 46 });
     expect(clientOf(json!)).toBe('+15551230004');
   });
+
+  it('leaves out requests for other methods, but not an InviteToChat whose UserData, logged first, has a key named Service or Method', async () => {
+    const block = (ref: number, userData: string[], service: string) => [
+      `12:00:01.${ref}00 Trc 04541 Message Request3rdServer sent to 'DMS_01'`,
+      `\tAttributeReferenceID\t${ref}`,
+      ...userData,
+      '\tAttributeRequest\t[212] 00 05 00 00..',
+      `\t\t'Service'\t'${service}'`,
+      "\t\t'Method'\t'InviteToChat'",
+      `\t\t'Parameters'(list)\t'_umsClientId'\t'+1555123000${ref}'`,
+    ];
+    const log = [
+      ...block(1, ['\tAttributeUserData\t[61] 00 02 00 00..', "\t\t'Service'\t'Billing'", "\t\t'Method'\t'Refund'"], 'ChatService'),
+      ...block(2, [], 'ContactService'),
+      ...block(3, ['\tAttributeUserData\t[61] 00 02 00 00..', "\t\t'Service'\t'ChatService'"], 'ContactService'),
+    ].join('\n');
+    const items = await collect(writeLog('server.log', log));
+    const requests = items.filter((item) => item.kind === 'request');
+    expect(requests.map((item) => item.line)).toEqual([1, 16]);
+    expect(clientOf(requests[0]!)).toBe('+15551230001');
+    // The third looks like an InviteToChat to the quick scan; the full parse, before it would be sent, leaves it out.
+    expect(parseLoggedRequest(requests[1]!)).toEqual({ kind: 'otherMethod' });
+    // The second is left out at once, its 6 lines counted as skipped.
+    expect(items.reduce((sum, item) => sum + (item.kind === 'skipped' ? item.count : 0), 0)).toBe(6);
+  });
 });
