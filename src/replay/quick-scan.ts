@@ -63,9 +63,9 @@ function valueAt(block: string, from: number): string | undefined {
 }
 
 /**
- * Where `'Key'` first occurs in `block`, from `from` on. It is searched for without its opening quote, which is
- * then checked: a quote is the commonest character of a logged message, and a search whose first
- * character keeps matching is several times slower.
+ * Where `'Key'` first occurs in `block`, from `from` on. It is searched for without its opening
+ * quote, which is then checked: a quote is the commonest character of a logged message, and a
+ * search whose first character keeps matching is several times slower.
  */
 function indexOfQuotedKey(block: string, key: ScannedKey, from = 0): number {
   const { withoutOpeningQuote } = key;

@@ -20,7 +20,7 @@ export class ReportWriter {
   readonly summary: ReplaySummary = emptySummary();
   /** The first differences, for the terminal. */
   readonly firstDifferences: ReportItem[] = [];
-  private readonly drainWaits = new Map<WriteStream, Promise<void>>();
+  private readonly drainWaits = new Map<WriteStream, Promise<unknown>>();
   private constructor(
     private readonly directory: string,
     private readonly differences: WriteStream,
@@ -47,12 +47,16 @@ export class ReportWriter {
    * The stream has drained. Answers come in concurrently (`--concurrency`): they share one wait,
    * rather than each adding its own listeners to the stream.
    */
-  private drained(stream: WriteStream): Promise<void> {
+  private drained(stream: WriteStream): Promise<unknown> {
     let waiting = this.drainWaits.get(stream);
     if (!waiting) {
-      waiting = once(stream, 'drain').then(() => undefined);
+      // Forgotten before its waiters resume: a write that fills the stream again waits for the next drain.
+      const forget = () => this.drainWaits.delete(stream);
+      waiting = once(stream, 'drain').then(forget, (error: unknown) => {
+        forget();
+        throw error;
+      });
       this.drainWaits.set(stream, waiting);
-      void waiting.finally(() => this.drainWaits.delete(stream)).catch(() => {});
     }
     return waiting;
   }
