@@ -154,8 +154,10 @@ function blockItems(file: string, block: LogBlock, pending: UnansweredRequests, 
     return;
   }
   let fields: ReplyFields;
+  let reply: LoggedReply;
   try {
     fields = readReplyFields(block);
+    reply = replyOf(message, block.line, fields);
   } catch (error) {
     out.push({ kind: 'unparsed', file, line: block.line, peer: block.header.peer, time: block.header.time, problem: problemOf(error) });
     return;
@@ -165,7 +167,7 @@ function blockItems(file: string, block: LogBlock, pending: UnansweredRequests, 
     out.push({ kind: 'skipped', count: block.lineCount }); // a reply to a request outside this log
     return;
   }
-  answered.reply = replyOf(message, block.line, fields);
+  answered.reply = reply;
   out.push(answered);
 }
 
@@ -182,13 +184,17 @@ function readReplyFields(block: LogBlock): ReplyFields {
   return { referenceId: parsed.referenceId, faultCode: getScalar(list, 'FaultCode'), faultString: getScalar(list, 'FaultString'), sessionId: getScalar(list, '_umsChatSessionId') };
 }
 
+/** The logged answer; throws for a FaultCode that is not an integer, which no server logs: the reply is broken. */
 function replyOf(message: string, line: number, fields: ReplyFields): LoggedReply {
   if (message === 'Event3rdServerFault') {
     const code = fields.faultCode;
+    if (code !== undefined && !INTEGER.test(code)) throw new Error(`FaultCode must be an integer, not ${JSON.stringify(code)}`);
     return { kind: 'fault', line, faultCode: code === undefined ? undefined : Number(code), faultString: fields.faultString };
   }
   return { kind: 'response', line, sessionId: fields.sessionId };
 }
+
+const INTEGER = /^-?\d+$/;
 
 function problemOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

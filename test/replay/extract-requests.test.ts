@@ -146,4 +146,26 @@ describe('extracting logged InviteToChat requests', () => {
     // The second is left out at once, its 6 lines counted as skipped.
     expect(items.reduce((sum, item) => sum + (item.kind === 'skipped' ? item.count : 0), 0)).toBe(6);
   });
+
+  it('reports a fault reply whose FaultCode is not an integer as unparsed, and replays its request without a logged answer', async () => {
+    const log = [
+      "12:00:01.123 Trc 04541 Message Request3rdServer sent to 'DMS_01'",
+      '\tAttributeReferenceID\t7',
+      '\tAttributeRequest\t[212] 00 05 00 00..',
+      "\t\t'Service'\t'ChatService'",
+      "\t\t'Method'\t'InviteToChat'",
+      "\t\t'Parameters'(list)\t'_umsClientId'\t'+15551230001'",
+      "12:00:01.170 Trc 04542 Message Event3rdServerFault received from 'DMS_01'",
+      '\tAttributeReferenceID\t7',
+      '\tAttributeRequest\t[40] 00 01 00 00..',
+      "\t\t'FaultCode'\t'timeout'",
+      "\t\t'FaultString'\t'no answer'",
+    ].join('\n');
+    const items = await collect(writeLog('server.log', log));
+    const [unparsed, request, ...rest] = items.filter((item) => item.kind !== 'skipped');
+    expect(unparsed).toEqual({ kind: 'unparsed', file: expect.any(String), line: 7, peer: 'DMS_01', time: '12:00:01.170', problem: 'FaultCode must be an integer, not "timeout"' });
+    expect(request).toMatchObject({ kind: 'request', line: 1 });
+    expect(request!.kind === 'request' && request!.reply).toBeUndefined();
+    expect(rest).toEqual([]);
+  });
 });
