@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -16,15 +13,17 @@ import { loadStandardResponses } from '../../src/templates/catalog.js';
 import { gatewayOptions, SAMPLE_TEMPLATES_DIR, TENANT1_KEY, testConfig } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
 import { deleteKeys, listKeys, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { scratchDirectory } from '../support/scratch.js';
 import { cloneKvList } from '../../src/esp/kvlist.js';
 import { EspFault } from '../../src/esp/faults.js';
 
 describe('when Redis is unavailable', () => {
+  const redisDirectory = scratchDirectory('redis');
   let redisServer: EmbeddedRedis;
   let gateway: Gateway;
 
   beforeAll(async () => {
-    redisServer = await startEmbeddedRedis(mkdtempSync(join(tmpdir(), 'ig-redis-')));
+    redisServer = await startEmbeddedRedis(redisDirectory);
     gateway = await createGateway(gatewayOptions({ redisUrl: redisServer.url, redisPrefix: 'ig', role: 'api' }));
   });
   afterAll(async () => {

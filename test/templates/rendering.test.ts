@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloneKvList, newKvList } from '../../src/esp/kvlist.js';
@@ -9,6 +8,7 @@ import { renderStandardResponse } from '../../src/templates/render.js';
 import type { RenderContext } from '../../src/templates/types.js';
 import { faultOf } from '../support/faults.js';
 import { SAMPLE_TEMPLATES_DIR } from '../support/gateway.js';
+import { scratchDirectory } from '../support/scratch.js';
 
 const catalog = loadStandardResponses(SAMPLE_TEMPLATES_DIR);
 
@@ -176,8 +176,10 @@ describe('standard responses', () => {
 });
 
 describe('the standard response catalog', () => {
+  const catalogs = scratchDirectory('templates');
+
   function directoryWith(files: Record<string, string>): string {
-    const directory = mkdtempSync(join(tmpdir(), 'ig-templates-'));
+    const directory = mkdtempSync(join(catalogs, 'catalog-'));
     for (const [name, content] of Object.entries(files)) writeFileSync(join(directory, name), content);
     return directory;
   }
