@@ -29,14 +29,22 @@ export interface ReplayOutcome {
 export const TERMINAL_UI: Omit<ReplayUi, 'confirmLive'> = { progress: (label, unit, scale) => createProgress(label, unit, scale) };
 
 /**
- * Replays logged InviteToChat requests against a gateway (domain.md 2.5): read every log into a
- * work list, replay it at the asked rate and concurrency, compare each answer with the logged one
- * (and the baseline's render), and write the report. Throws UsageError or TargetError for the
- * cases that exit with 2.
+ * Replays logged InviteToChat requests against a gateway (domain.md 2.5): read every log once to
+ * count its requests, replay them at the asked rate and concurrency as the logs are read again,
+ * compare each answer with the logged one (and the baseline's render), and write the report.
+ * Throws UsageError or TargetError for the cases that exit with 2.
  */
 export async function runReplay(options: ReplayOptions, ui: ReplayUi): Promise<ReplayOutcome> {
   const files = await listLogFiles(options.paths);
   const baseline = options.baseline ? await Baseline.load(options.baseline) : undefined;
+  try {
+    return await replayFiles(files, baseline, options, ui);
+  } finally {
+    await baseline?.close();
+  }
+}
+
+async function replayFiles(files: { path: string; bytes: number }[], baseline: Baseline | undefined, options: ReplayOptions, ui: ReplayUi): Promise<ReplayOutcome> {
   const client = new GatewayClient(options.target, options.apiKey, !options.live);
   await client.checkReachable();
   const run: ReportRun = { target: options.target, mode: options.live ? 'live' : 'dryRun', redacted: options.redact, files: files.map((f) => f.path), startedAt: new Date().toISOString() };
@@ -91,7 +99,7 @@ async function replayOne(item: WorkItem, client: GatewayClient, baseline: Baseli
   const redact = options.redact;
   const answer = await client.send(request);
   const redactor = new Redactor(request);
-  const before = baseline?.answerFor(item.file, item.line, referenceId);
+  const before = await baseline?.answerFor(item.file, item.line, referenceId);
   // Renders compare in the form the baseline stored them.
   const nowAsBaselineStored = baseline?.redacted ? maskAnswer(answer, redactor) : answer;
   const itemClass = classify(item.logged, nowAsBaselineStored, before);
