@@ -3,8 +3,12 @@ import { once } from 'node:events';
 import type { Answer } from './classify.js';
 import { CLASS_LABELS, type ReplaySummary, type ReportItem, type ReportRun } from './report.js';
 
-/** Unchanged requests listed in the HTML report; the JSON report has them all. */
-const SAME_ROWS_SHOWN = 1000;
+/**
+ * Rows listed in the HTML report, for differences and for unchanged requests; the JSON report has
+ * them all. A build that breaks every invite of a day of logs would otherwise make a page no
+ * browser opens.
+ */
+export const HTML_ROWS_SHOWN = { differences: 5000, same: 1000 } as const;
 
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
@@ -22,19 +26,26 @@ export async function writeHtmlReport(path: string, summary: ReplaySummary, run:
   };
   await write(header(summary, run));
   let section: 'differences' | 'same' | undefined;
-  let sameRows = 0;
+  let rows = 0;
+  const endSection = async () => {
+    if (!section) return;
+    await write('</table>');
+    const more = rows - HTML_ROWS_SHOWN[section];
+    if (more > 0) await write(`<p>${more} more ${section === 'same' ? 'unchanged requests' : 'differences'} are in the JSON report.</p>`);
+  };
   for await (const item of items()) {
     const next = item.class === 'same' ? 'same' : 'differences';
     if (next !== section) {
-      await write(`${section ? '</table>' : ''}<h2>${next === 'same' ? 'Unchanged' : 'Differences'}</h2>${TABLE_HEAD}`);
+      await endSection();
+      await write(`<h2>${next === 'same' ? 'Unchanged' : 'Differences'}</h2>${TABLE_HEAD}`);
       section = next;
+      rows = 0;
     }
-    if (next === 'same' && ++sameRows > SAME_ROWS_SHOWN) continue;
+    if (++rows > HTML_ROWS_SHOWN[section]) continue;
     await write(row(item));
   }
   if (!section) await write('<p>No InviteToChat requests were replayed.</p>');
-  else await write('</table>');
-  if (sameRows > SAME_ROWS_SHOWN) await write(`<p>${sameRows - SAME_ROWS_SHOWN} more unchanged requests are in the JSON report.</p>`);
+  await endSection();
   await write('</body></html>\n');
   out.end();
   await once(out, 'close');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HTML_ROWS_SHOWN } from '../../src/replay/report-html.js';
 import { ReportWriter } from '../../src/replay/report-writer.js';
 import type { ReportItem } from '../../src/replay/report.js';
 import { scratchDirectory } from '../support/scratch.js';
@@ -29,5 +30,21 @@ describe('the replay report', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('lists in the HTML the first 5,000 differences and 1,000 unchanged requests, and says how many more the JSON holds', async () => {
+    const report = await ReportWriter.create();
+    const item = (line: number, itemClass: ReportItem['class']): ReportItem => ({ file: 'server.log', line, peer: 'DMS_01', referenceId: line, class: itemClass, logged: { result: 'success' }, now: { result: itemClass === 'same' ? 'success' : 'fault', FaultCode: 1021 } });
+    for (let line = 1; line <= HTML_ROWS_SHOWN.differences + 3; line++) await report.add(item(line, 'newlyFailing'));
+    for (let line = 1; line <= HTML_ROWS_SHOWN.same + 2; line++) await report.add(item(100_000 + line, 'same'));
+    const path = join(reports, 'many.json');
+    await report.finish(path, { target: 'http://127.0.0.1:8080', mode: 'dryRun', redacted: true, files: ['server.log'], startedAt: '' });
+
+    const html = readFileSync(path.replace('.json', '.html'), 'utf8');
+    expect(html.match(/<tr class="newlyFailing">/g)).toHaveLength(HTML_ROWS_SHOWN.differences);
+    expect(html).toContain('<p>3 more differences are in the JSON report.</p>');
+    expect(html.match(/<tr class="same">/g)).toHaveLength(HTML_ROWS_SHOWN.same);
+    expect(html).toContain('<p>2 more unchanged requests are in the JSON report.</p>');
+    expect((JSON.parse(readFileSync(path, 'utf8')) as { items: unknown[] }).items).toHaveLength(HTML_ROWS_SHOWN.differences + 3 + HTML_ROWS_SHOWN.same + 2);
   });
 });
