@@ -37,8 +37,9 @@ export class Baseline {
           continue;
         }
         if (text === ']}') break;
-        const { file, line, referenceId } = keyOf(text) ?? (parseLine(path, number, text) as ReportItem);
-        lines.add(keyHash(file, line, referenceId), offset, length);
+        const { file, line, referenceId } = keyOf(text) ?? (parseLine(path, number, text) as Partial<ReportItem>);
+        if (typeof file !== 'string' || typeof line !== 'number') throw new UsageError(`--baseline ${path} line ${number}: not a report item (no file and line)`);
+        lines.add(keyHash(file, line, referenceId ?? null), offset, length);
       }
     } catch (error) {
       throw error instanceof UsageError ? error : new UsageError(`--baseline ${path}: ${(error as Error).message}`);
@@ -152,6 +153,8 @@ class LineIndex {
 
 const NEWLINE = 10;
 const CR = 13;
+/** No item is this long: a file whose line is, was written otherwise (on one line, say), and would be held whole. */
+const LONGEST_LINE = 16 * 1024 * 1024;
 
 /** The lines of a file, each with its byte offset and length (line end excluded) and its 1-based number. */
 async function* linesOf(path: string): AsyncGenerator<{ text: string; offset: number; length: number; number: number }> {
@@ -160,6 +163,9 @@ async function* linesOf(path: string): AsyncGenerator<{ text: string; offset: nu
   let number = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
     const bytes = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+    if (bytes.indexOf(NEWLINE, pending.length) < 0 && bytes.length > LONGEST_LINE) {
+      throw new UsageError(`--baseline ${path}: a line longer than ${LONGEST_LINE / 1024 / 1024} MB; a replay report has one item per line`);
+    }
     let start = 0;
     for (let newline = bytes.indexOf(NEWLINE); newline >= 0; newline = bytes.indexOf(NEWLINE, start)) {
       // A report edited on Windows may end its lines with CRLF.

@@ -87,6 +87,15 @@ describe('a previous report as the baseline', () => {
     writeFileSync(broken, lines.join('\n'));
     await expect(Baseline.load(broken)).rejects.toThrow(new RegExp(`^--baseline ${broken} line 5: `));
 
+    const notItems = join(reports, 'not-items.json');
+    writeFileSync(notItems, '{"summary":{"requests":1},\n"run":{"redacted":true},\n"items":[\n{"name":"x"}\n]}\n');
+    await expect(Baseline.load(notItems)).rejects.toThrow(`--baseline ${notItems} line 4: not a report item (no file and line)`);
+
+    // A report put on one line (jq -c, say) is refused before it is held whole.
+    const oneLine = join(reports, 'one-line.json');
+    writeFileSync(oneLine, `{"summary":{},"run":{},"items":[${'{"file":"urs.log","line":1,"referenceId":7,"now":{"result":"success"}},'.repeat(300_000)}{}]}`);
+    await expect(Baseline.load(oneLine)).rejects.toThrow(`--baseline ${oneLine}: a line longer than 16 MB; a replay report has one item per line`);
+
     await expect(Baseline.load(join(reports, 'missing.json'))).rejects.toThrow(/^--baseline .*missing\.json: ENOENT/);
   });
 });
