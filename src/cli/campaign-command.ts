@@ -187,20 +187,21 @@ async function finish(client: CampaignClient, campaignId: string, last: Campaign
 
 const ROWS_PER_PAGE = 1000;
 
+/** The rows in `state`, page by page, at most `atMost` of them; then how many more there are. */
 async function listRows(client: CampaignClient, campaignId: string, state: string, ui: CampaignUi, atMost = Infinity): Promise<void> {
   let shown = 0;
-  for (let offset = 0; shown < atMost; offset += ROWS_PER_PAGE) {
-    const page = await client.rows(campaignId, state, offset, ROWS_PER_PAGE);
-    for (const row of page.rows.slice(0, atMost - shown)) {
+  let total = 0;
+  for (let offset = 0; shown < atMost && (offset === 0 || offset < total); offset += ROWS_PER_PAGE) {
+    const page = await client.rows(campaignId, state, offset, Math.min(ROWS_PER_PAGE, atMost - shown));
+    total = page.total;
+    for (const row of page.rows) {
       const why = row.FaultCode ? `fault ${row.FaultCode}: ${row.FaultString ?? ''}` : (row.error ?? '');
       ui.out(`row ${row.row}\t${row._umsClientId}\t${row.state}${why ? `\t${why}` : ''}`);
       shown++;
     }
-    if (offset + ROWS_PER_PAGE >= page.total) {
-      if (page.total > shown) ui.out(`… ${page.total - shown} more ${state} rows`);
-      break;
-    }
+    if (page.rows.length === 0) break;
   }
+  if (total > shown) ui.out(`… ${total - shown} more ${state} rows`);
 }
 
 function isFinished(status: CampaignStatus): boolean {

@@ -65,6 +65,16 @@ describe('invite-gateway campaign', () => {
     return path;
   }
 
+  it('lists the first 10 refused rows at the end of a send, and says how many more there are past the first page', async () => {
+    const rows = Array.from({ length: 1_005 }, (_, i) => `not-a-phone-${i},Bo,B-${i}`);
+    const result = await run(['send', csvFile('all-refused.csv', rows), '--name', 'all-refused', ...shared]);
+
+    expect(result.status).toBe(1);
+    expect(result.out).toMatch(/refused\s+1005\n/);
+    expect(result.out.match(/^row \d+\t/gm)).toHaveLength(10);
+    expect(result.out).toContain('… 995 more refused rows');
+  });
+
   it('sends a CSV file, follows it to the end and lists the refused rows (exit 1)', async () => {
     const rows = Array.from({ length: 40 }, (_, i) => `+1555600${String(i).padStart(4, '0')},Ana,A-${i}`);
     rows[9] = 'not-a-phone,Bo,A-9';
