@@ -24,7 +24,8 @@ export async function postJson(url: string, body: string, headers: Record<string
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+    // The reason, not undici's bare "fetch failed": the operator reading the session's error needs to know which.
+    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkCause(error);
     throw new DeliveryFailure('transient', true, `provider unreachable: ${reason}`);
   }
   const text = await response.text();

@@ -21,9 +21,12 @@ describe('a provider that cannot be reached', () => {
   }
 
   it('a refused connection is a retryable transient failure', async () => {
-    const failure = await failureOf(postJson('http://127.0.0.1:1/v23.0/1/messages', '{}', {}));
-    expect([failure.outcome, failure.retryable]).toEqual(['transient', true]);
-    expect(failure.message).toMatch(/provider unreachable/);
+    // A port nothing listens on any more (not port 1: fetch refuses it as a "bad port" before connecting).
+    const closed = await startLoopbackServer(() => undefined);
+    await closed.close();
+    const failure = await failureOf(postJson(`${closed.url}/v23.0/1/messages`, '{}', {}));
+    // The cause undici hides behind "fetch failed" is what the session's error says.
+    expect([failure.outcome, failure.retryable, failure.message]).toEqual(['transient', true, 'provider unreachable: ECONNREFUSED']);
   });
 
   it('no answer within the timeout is a retryable transient failure', async () => {
