@@ -9,7 +9,11 @@
  *     one fresh gateway per size, so equal peaks for both sizes mean memory is flat;
  *   - the time from the 202 to the last send, and sends/s.
  *
- *   npm run bench:campaign -- [--sizes 20000,200000] [--no-send]
+ * `--extra-workers N` starts N more processes with GATEWAY_ROLE=worker on the same Redis and key
+ * prefix, which take delivery jobs beside the gateway's own worker: how sending scales with
+ * processes, the answer the README gives when one machine is not enough.
+ *
+ *   npm run bench:campaign -- [--sizes 20000,200000] [--no-send] [--extra-workers 1]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,7 +27,10 @@ import { Redis } from 'ioredis';
 import { CampaignClient, type CampaignStatus } from '../src/cli/campaign-client.js';
 import { deleteKeysUnder } from './redis-cleanup.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '20000,200000' }, 'no-send': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { sizes: { type: 'string', default: '20000,200000' }, 'no-send': { type: 'boolean', default: false }, 'extra-workers': { type: 'string', default: '0' } },
+});
+const extraWorkers = Number(values['extra-workers']);
 const sizes = values.sizes.split(',').map(Number);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const directory = mkdtempSync(join(tmpdir(), 'bench-campaign-'));
@@ -91,12 +98,35 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+function startProcess(prefix: string, port: number, role: 'all' | 'worker', logLevel = 'warn'): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, REDIS_PREFIX: prefix, GATEWAY_CONFIG: configPath, GATEWAY_ROLE: role, LOG_LEVEL: logLevel, WORKER_CONCURRENCY: '50' },
+    stdio: ['ignore', role === 'worker' ? 'pipe' : 'inherit', 'inherit'],
+  });
+}
+
+/** A worker process has no HTTP port to poll: it is ready when it logs that it runs. */
+async function startWorkerProcess(prefix: string): Promise<ChildProcess> {
+  const child = startProcess(prefix, await freePort(), 'worker', 'info');
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!output.includes('invite-gateway worker running')) return;
+      child.stdout!.off('data', onData);
+      // Keep reading, so that its later log lines never fill the pipe.
+      child.stdout!.resume();
+      resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`a worker process exited with ${code} before it ran`)));
+  });
+  return child;
+}
+
 async function startGateway(prefix: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl, REDIS_PREFIX: prefix, GATEWAY_CONFIG: configPath, LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '50' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = startProcess(prefix, port, 'all');
   const url = `http://127.0.0.1:${port}`;
   for (let tries = 0; ; tries++) {
     const up = await fetch(`${url}/livez`).then((response) => response.ok, () => false);
@@ -132,6 +162,7 @@ async function measure(rows: number) {
   const baselineSeconds = await bareStore(path, prefix);
 
   const { child, url } = await startGateway(prefix);
+  const workers = await Promise.all(Array.from({ length: extraWorkers }, () => startWorkerProcess(prefix)));
   const idle = new RssSampler(child.pid!).stop();
   const client = new CampaignClient({ url, apiKey: API_KEY });
   const uploadRss = new RssSampler(child.pid!);
@@ -155,14 +186,16 @@ async function measure(rows: number) {
     sendPeak = sendRss.stop();
     if (status.counts.refused > 0 || status.counts.failed > 0) throw new Error(`rows refused or failed: ${JSON.stringify(status.counts)}`);
   }
-  child.kill('SIGTERM');
-  await once(child, 'exit');
+  for (const started of [child, ...workers]) {
+    started.kill('SIGTERM');
+    await once(started, 'exit');
+  }
   await deleteKeysUnder(redisUrl, prefix);
   rmSync(path);
   return { rows, uploadSeconds, baselineSeconds, idle, uploadPeak, sendSeconds, sendPeak };
 }
 
-console.log(`bench/campaign: sizes ${sizes.join(', ')} rows; gateway = src/main.ts (role all, sandbox, 50 delivery workers); Node ${process.version}`);
+console.log(`bench/campaign: sizes ${sizes.join(', ')} rows; gateway = src/main.ts (role all, sandbox, 50 delivery workers)${extraWorkers ? ` + ${extraWorkers} worker process${extraWorkers > 1 ? 'es' : ''}` : ''}; Node ${process.version}`);
 const results = [];
 for (const rows of sizes) {
   const result = await measure(rows);
