@@ -40,6 +40,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Collect Node process metrics (off in tests that build several gateways). */
   processMetrics?: boolean;
+  /** How often running campaigns whose steps stopped are looked for. @defaultValue 30 s */
+  campaignSweepMs?: number;
 }
 
 export interface Gateway {
@@ -97,7 +99,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const runner = new CampaignRunner(campaigns, inviteToChat, (id) => config.tenants.find((tenant) => tenant.id === id), campaignQueue);
     const campaignConnection = createWorkerConnection(options.redisUrl);
     const campaignWorker = startCampaignWorker(runner, campaignConnection, keys.bullPrefix, logger);
+    const stopSweeper = runner.startSweeper(logger, options.campaignSweepMs);
     closers.push(async () => {
+      stopSweeper();
       // With Redis gone the worker's close would wait for it forever; a step cut short is retried.
       await Promise.race([campaignWorker.close(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
       await campaignQueue.close();

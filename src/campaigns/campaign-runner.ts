@@ -23,9 +23,22 @@ const WAIT_FOR_ROOM_MS = 100;
 const LOCK_MS = 60_000;
 
 /**
+ * A step that fails (Redis unreachable for a moment, a failover) is retried: 0.5 s, then twice as
+ * long each time, 4 minutes in all. Steps that end or fail for good are removed, so their id can
+ * be added again (see `kick`).
+ */
+const STEP_JOB = { attempts: 10, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: true, removeOnFail: true } as const;
+/** How often each API process looks for running campaigns whose steps stopped (see `sweep`). */
+export const SWEEP_INTERVAL_MS = 30_000;
+
+/**
  * Advances campaigns: each step turns the next rows into invites through the same use case as
  * `POST /esp` (validation, templates, policy, sessions), records each row's outcome, and schedules
  * the next step while the campaign runs. Steps are BullMQ jobs, so any worker process may run them.
+ *
+ * A campaign has one chain of steps: step n, under the campaign's lock, adds step n+1 with the job
+ * id `step-<campaign>-<n+1>`. Adding the current step again is a no-op while it waits, runs or is
+ * retried, which is what lets the sweeper restart a stopped chain without starting a second one.
  */
 export class CampaignRunner {
   constructor(
@@ -35,9 +48,9 @@ export class CampaignRunner {
     private readonly queue: Queue<{ campaignId: string }>,
   ) {}
 
-  /** Schedules a step now (campaign created or resumed). */
-  async kick(campaignId: string, delayMs = 0): Promise<void> {
-    await this.queue.add('step', { campaignId }, { delay: delayMs, removeOnComplete: true, removeOnFail: 1000 });
+  /** Makes sure the campaign's current step is scheduled (created, resumed, or found stopped by the sweeper). */
+  async kick(campaignId: string): Promise<void> {
+    await this.addStep(campaignId, await this.store.stepNumber(campaignId), 0);
   }
 
   async step(campaignId: string): Promise<void> {
@@ -45,10 +58,36 @@ export class CampaignRunner {
     if (!(await this.store.lock(campaignId, owner, LOCK_MS))) return; // another process is on it
     try {
       const next = await this.advance(campaignId);
-      if (next !== undefined) await this.kick(campaignId, next);
+      if (next !== undefined) await this.addStep(campaignId, await this.store.nextStepNumber(campaignId), next);
     } finally {
       await this.store.unlock(campaignId, owner);
     }
+  }
+
+  /**
+   * Restarts the steps of every running campaign whose chain stopped: its retries ran out while
+   * Redis was away, or its job was lost. Re-adding a step that still exists changes nothing.
+   * Campaigns seen done, cancelled or expired are dropped from the running set.
+   */
+  async sweep(): Promise<void> {
+    for (const campaignId of await this.store.runningCampaigns()) {
+      const state = await this.store.state(campaignId);
+      if (state === 'running') await this.kick(campaignId);
+      else if (state !== 'paused') await this.store.forgetRunning(campaignId);
+    }
+  }
+
+  /** Sweeps every `intervalMs` until the returned function is called; a failed sweep is logged and tried again next time. */
+  startSweeper(logger: Logger, intervalMs = SWEEP_INTERVAL_MS): () => void {
+    const timer = setInterval(() => {
+      this.sweep().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'campaign sweep failed; it runs again'));
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async addStep(campaignId: string, step: number, delayMs: number): Promise<void> {
+    await this.queue.add('step', { campaignId }, { ...STEP_JOB, jobId: `step-${campaignId}-${step}`, delay: delayMs });
   }
 
   /** One step; returns the delay before the next one, or undefined when the campaign needs none. */
@@ -120,6 +159,9 @@ export function createCampaignQueue(connection: ConnectionOptions, prefix: strin
 
 export function startCampaignWorker(runner: CampaignRunner, connection: ConnectionOptions, prefix: string, logger: Logger): Worker<{ campaignId: string }> {
   const worker = new Worker<{ campaignId: string }>(CAMPAIGN_QUEUE_NAME, (job) => runner.step(job.data.campaignId), { connection, prefix, concurrency: 4 });
-  worker.on('failed', (job, error) => logger.warn({ campaignId: job?.data.campaignId, err: error.message }, 'campaign step failed; it is retried'));
+  worker.on('failed', (job, error) => {
+    const retried = job !== undefined && job.attemptsMade < (job.opts.attempts ?? 1);
+    logger.warn({ campaignId: job?.data.campaignId, attempt: job?.attemptsMade, err: error.message }, retried ? 'campaign step failed; it is retried' : 'campaign step failed for good; the sweeper starts it again');
+  });
   return worker;
 }

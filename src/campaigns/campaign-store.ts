@@ -98,9 +98,29 @@ export class CampaignStore {
 
   /** Every row is stored: the campaign may run. Keys get the campaign's time to live. */
   async start(campaignId: string, total: number): Promise<void> {
-    const pipeline = this.redis.multi().hset(this.keys.campaign(campaignId), { state: 'running', total: String(total) });
+    const pipeline = this.redis.multi().hset(this.keys.campaign(campaignId), { state: 'running', total: String(total) }).sadd(this.keys.runningCampaigns(), campaignId);
     for (const key of this.allKeys(campaignId)) pipeline.expire(key, this.ttlSeconds);
     await pipeline.exec();
+  }
+
+  /** Campaigns started or resumed and not yet seen ended by the sweeper (paused ones included). */
+  async runningCampaigns(): Promise<string[]> {
+    return this.redis.smembers(this.keys.runningCampaigns());
+  }
+
+  /** The campaign ended (or expired): the sweeper no longer looks at it. */
+  async forgetRunning(campaignId: string): Promise<void> {
+    await this.redis.srem(this.keys.runningCampaigns(), campaignId);
+  }
+
+  /** The number of the campaign's current step job (0 before the first step ends). */
+  async stepNumber(campaignId: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.campaign(campaignId), 'step')) ?? 0);
+  }
+
+  /** Moves to the next step number; called under the campaign's lock only. */
+  async nextStepNumber(campaignId: string): Promise<number> {
+    return this.redis.hincrby(this.keys.campaign(campaignId), 'step', 1);
   }
 
   /** Drops a campaign whose upload failed half way. */
@@ -130,7 +150,9 @@ export class CampaignStore {
 
   /** Moves the campaign to `to` if it is in one of `from`; false otherwise. */
   async changeState(campaignId: string, from: CampaignState[], to: CampaignState): Promise<boolean> {
-    return (await this.redis.igChangeCampaignState(this.keys.campaign(campaignId), to, ...from)) === 1;
+    const changed = (await this.redis.igChangeCampaignState(this.keys.campaign(campaignId), to, ...from)) === 1;
+    if (changed && to === 'running') await this.redis.sadd(this.keys.runningCampaigns(), campaignId);
+    return changed;
   }
 
   /** The next rows to send, without taking them out (see `dropSent`). */

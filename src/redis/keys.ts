@@ -83,6 +83,11 @@ export class RedisKeys {
     return `${this.prefix}:campaign:${campaignId}:in:${state}`;
   }
 
+  /** Campaigns that were started or resumed, for the sweeper (`CampaignRunner.sweep`), which drops the ended ones. */
+  runningCampaigns(): string {
+    return `${this.prefix}:campaigns:running`;
+  }
+
   /** Held by the one process advancing a campaign. */
   campaignLock(campaignId: string): string {
     return `${this.prefix}:campaign:${campaignId}:lock`;
