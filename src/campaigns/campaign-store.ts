@@ -60,7 +60,7 @@ export class CampaignStore {
       redis.defineCommand('igAppendRows', { numberOfKeys: 5, lua: APPEND_ROWS });
       redis.defineCommand('igRecordRow', { numberOfKeys: 3, lua: RECORD_ROW });
       redis.defineCommand('igRowDelivery', { numberOfKeys: 3, lua: ROW_DELIVERY });
-      redis.defineCommand('igChangeCampaignState', { numberOfKeys: 1, lua: CHANGE_STATE });
+      redis.defineCommand('igChangeCampaignState', { numberOfKeys: 2, lua: CHANGE_STATE });
       redis.defineCommand('igUnlockCampaign', { numberOfKeys: 1, lua: UNLOCK });
     }
     this.redis = redis as unknown as ScriptedRedis;
@@ -150,9 +150,7 @@ export class CampaignStore {
 
   /** Moves the campaign to `to` if it is in one of `from`; false otherwise. */
   async changeState(campaignId: string, from: CampaignState[], to: CampaignState): Promise<boolean> {
-    const changed = (await this.redis.igChangeCampaignState(this.keys.campaign(campaignId), to, ...from)) === 1;
-    if (changed && to === 'running') await this.redis.sadd(this.keys.runningCampaigns(), campaignId);
-    return changed;
+    return (await this.redis.igChangeCampaignState(this.keys.campaign(campaignId), this.keys.runningCampaigns(), to, campaignId, ...from)) === 1;
   }
 
   /** The next rows to send, without taking them out (see `dropSent`). */

@@ -77,14 +77,17 @@ return 1
 `;
 
 /**
- * CHANGE_STATE: KEYS campaign; ARGV[1] the new state, ARGV[2..] the states it may come from. One
- * step, so a pause and a cancel (or a step finishing the campaign) racing each other cannot both win.
+ * CHANGE_STATE: KEYS campaign, running campaigns; ARGV[1] the new state, ARGV[2] the campaign id,
+ * ARGV[3..] the states it may come from. One step, so a pause and a cancel (or a step finishing the
+ * campaign) racing each other cannot both win. A campaign moved to `running` joins the set the
+ * sweeper looks at.
  */
 export const CHANGE_STATE = `
 local state = redis.call('HGET', KEYS[1], 'state')
-for i = 2, #ARGV do
+for i = 3, #ARGV do
   if ARGV[i] == state then
     redis.call('HSET', KEYS[1], 'state', ARGV[1])
+    if ARGV[1] == 'running' then redis.call('SADD', KEYS[2], ARGV[2]) end
     return 1
   end
 end

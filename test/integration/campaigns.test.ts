@@ -141,6 +141,18 @@ describe('campaign store', () => {
     expect(await store.lock('locked', 'step-c', 60_000)).toBe(true);
   });
 
+  it('keeps started and resumed campaigns in the set the sweeper looks at', async () => {
+    await campaignWithRows('swept', 1);
+    expect(await store.runningCampaigns()).toContain('swept');
+    // The sweeper dropped it (seen paused long ago, say); a resume puts it back, a refused change does not.
+    expect(await store.changeState('swept', ['running'], 'paused')).toBe(true);
+    await store.forgetRunning('swept');
+    expect(await store.changeState('swept', ['running'], 'done')).toBe(false);
+    expect(await store.runningCampaigns()).not.toContain('swept');
+    expect(await store.changeState('swept', ['paused'], 'running')).toBe(true);
+    expect(await store.runningCampaigns()).toContain('swept');
+  });
+
   it('lets only one of two racing state changes win', async () => {
     await campaignWithRows('racing-states', 1);
     const [paused, cancelled] = await Promise.all([store.changeState('racing-states', ['running'], 'paused'), store.changeState('racing-states', ['running'], 'cancelled')]);
