@@ -43,18 +43,7 @@ interface SavePath {
  * a save group nothing reads, or a response path that cannot be parsed.
  */
 export function checkEnrichmentConfig(config: EnrichmentConfig): string[] {
-  const problems: string[] = [];
-  for (const [group, names] of Object.entries(config.response.save)) {
-    if (!isSaveGroup(group)) problems.push(`response.save.${group}: group must be ${SAVE_GROUPS.join(' or ')}`);
-    for (const [name, expression] of Object.entries(names)) {
-      try {
-        compileResponsePath(expression);
-      } catch (error) {
-        problems.push(`response.save.${group}.${name}: ${(error as Error).message}`);
-      }
-    }
-  }
-  return problems;
+  return compileSavePaths(config).problems;
 }
 
 /**
@@ -118,7 +107,7 @@ export class Enricher {
   private compiledSavePaths(config: EnrichmentConfig): SavePath[] {
     let paths = this.savePaths.get(config);
     if (!paths) {
-      paths = compileSavePaths(config);
+      paths = compileSavePaths(config).paths;
       this.savePaths.set(config, paths);
     }
     return paths;
@@ -129,19 +118,26 @@ function isSaveGroup(group: string): group is SaveGroup {
   return (SAVE_GROUPS as readonly string[]).includes(group);
 }
 
-function compileSavePaths(config: EnrichmentConfig): SavePath[] {
+/**
+ * The save paths that can be read, and a sentence for each that cannot: an unknown group (its paths
+ * are still parsed, to report them too) or a path that does not parse. A lookup saves what it can.
+ */
+function compileSavePaths(config: EnrichmentConfig): { paths: SavePath[]; problems: string[] } {
   const paths: SavePath[] = [];
+  const problems: string[] = [];
   for (const [group, names] of Object.entries(config.response.save)) {
-    if (!isSaveGroup(group)) continue;
+    const known = isSaveGroup(group);
+    if (!known) problems.push(`response.save.${group}: group must be ${SAVE_GROUPS.join(' or ')}`);
     for (const [name, expression] of Object.entries(names)) {
       try {
-        paths.push({ group, name, read: compileResponsePath(expression) });
-      } catch {
-        // Reported by checkEnrichmentConfig at start; a lookup still saves what it can.
+        const read = compileResponsePath(expression);
+        if (known) paths.push({ group, name, read });
+      } catch (error) {
+        problems.push(`response.save.${group}.${name}: ${(error as Error).message}`);
       }
     }
   }
-  return paths;
+  return { paths, problems };
 }
 
 function buildLookupRequest(config: EnrichmentConfig, input: EnrichmentInput): LookupRequest {
