@@ -148,9 +148,14 @@ export function rowRequest(campaign: CampaignRecord, data: CampaignRowData): Esp
   if (data.Contact) parameters.Contact = data.Contact;
   if (data.Agent) parameters.Agent = data.Agent;
   return {
-    request: cloneKvList({ AppName: 'Campaign', Service: 'ChatService', Method: 'InviteToChat', Parameters: parameters } as KvList),
+    request: campaignRequestList(parameters),
     userData: cloneKvList({ GCTI_Chat_SubmitAsOutbound: 'true', ...campaign.userData, ...data.UserData } as KvList),
   };
+}
+
+/** The `Request` list of a campaign's InviteToChat: its rows', and the one the upload checks first. */
+export function campaignRequestList(parameters: Record<string, unknown>): KvList {
+  return cloneKvList({ AppName: 'Campaign', Service: 'ChatService', Method: 'InviteToChat', Parameters: parameters } as KvList);
 }
 
 export function createCampaignQueue(connection: ConnectionOptions, prefix: string): Queue<{ campaignId: string }> {

@@ -3,10 +3,9 @@ import type { Readable } from 'node:stream';
 import { json } from 'express';
 import type { TenantConfig } from '../config/schema.js';
 import { csvRows, jsonRow, stringList } from '../campaigns/campaign-rows.js';
-import type { CampaignRunner } from '../campaigns/campaign-runner.js';
+import { campaignRequestList, type CampaignRunner } from '../campaigns/campaign-runner.js';
 import type { CampaignRowData, CampaignStore, RowState } from '../campaigns/campaign-store.js';
 import { EspFault, fault } from '../esp/faults.js';
-import { cloneKvList, type KvList } from '../esp/kvlist.js';
 import { writeJsonReply } from '../esp/reply.js';
 import { validateInvite } from '../invite/validate-invite.js';
 import { maskIdentifier } from '../sessions/masking.js';
@@ -157,7 +156,7 @@ async function storeCampaign(deps: CampaignsRouteDependencies, tenant: TenantCon
 function checkSharedParameters(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): void {
   if ('_umsClientId' in upload.parameters) throw fault('malformedParameter', '_umsClientId belongs in each recipient, not in the shared parameters');
   const parameters = { ...upload.parameters, _umsClientId: PLACEHOLDER_CLIENT_ID };
-  const request = { request: cloneKvList({ AppName: 'Campaign', Service: 'ChatService', Method: 'InviteToChat', Parameters: parameters } as KvList) };
+  const request = { request: campaignRequestList(parameters) };
   const command = validateInvite(request, tenant);
   if (!command.standardResponseId) throw fault('missingParameter', 'StandardResponseId is required for a campaign');
   if (!deps.catalog.get(command.standardResponseId)) throw fault('unknownStandardResponse', `StandardResponseId "${command.standardResponseId}" is not a known standard response`);
@@ -176,4 +175,3 @@ async function ownCampaign(deps: CampaignsRouteDependencies, request: Request, r
 function faultBody(error: EspFault) {
   return writeJsonReply({ event: 'Event3rdServerFault', faultCode: error.faultCode, faultString: error.message });
 }
-
