@@ -29,9 +29,10 @@ export function createStatusQueue(connection: Redis, keys: RedisKeys): Queue<Sta
  */
 export function statusWebhookListener(queue: Queue<StatusEventJob>, config: GatewayConfig, logger: Logger): SessionChangeListener {
   const tenantsWithWebhook = new Set(config.tenants.filter((tenant) => tenant.statusWebhook).map((tenant) => tenant.id));
-  // The campaign row is internal bookkeeping, not part of the event body (README: status to the contact center).
-  return async ({ campaign: _campaign, ...change }) => {
-    if (!tenantsWithWebhook.has(change.tenant)) return;
+  return async (sessionChange) => {
+    if (!tenantsWithWebhook.has(sessionChange.tenant)) return;
+    // The campaign row is internal bookkeeping, not part of the event body (README: status to the contact center).
+    const { campaign: _campaign, ...change } = sessionChange;
     const eventId = randomUUID();
     await queue
       .add('status', { eventId, change }, { jobId: eventId, attempts: config.retry.attempts, backoff: { type: 'status' }, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 7 * 24 * 3_600 } })
