@@ -8,18 +8,16 @@
  *
  *   npm run bench:baseline -- [--items 200000,1000000] [--keep]
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Baseline } from '../src/replay/baseline.js';
 import type { Answer } from '../src/replay/classify.js';
 import type { ReportItem } from '../src/replay/report.js';
 import { ReportWriter } from '../src/replay/report-writer.js';
+import { measureInFreshProcess, withPeakRss } from './fresh-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -99,27 +97,20 @@ const LOADERS: Record<Loader, (path: string, count: number) => Promise<Omit<Meas
   },
 };
 
-async function measureInChild(loader: Loader, path: string, count: number): Promise<Measurement> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', loader, '--file', path, '--count', String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number];
-  if (code !== 0) throw new Error(`the ${loader} measurement exited with ${code}`);
-  return JSON.parse(output) as Measurement;
+function measureInChild(loader: Loader, path: string, count: number): Promise<Measurement> {
+  return measureInFreshProcess(import.meta.url, ['--measure', loader, '--file', path, '--count', String(count)], loader);
 }
 
 if (values.measure) {
-  let peak = process.memoryUsage.rss();
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-  let result: Omit<Measurement, 'peakRssMb'>;
-  try {
-    result = await LOADERS[values.measure as Loader](values.file!, Number(values.count));
-  } catch (error) {
-    // The whole-file load fails past about 850,000 items: the report no longer fits in one string.
-    result = { loadSeconds: NaN, lookupsPerSecond: NaN, error: (error as Error).message };
-  }
-  clearInterval(sampler);
-  console.log(JSON.stringify({ ...result, peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024 }));
+  const measured = await withPeakRss(async (): Promise<Omit<Measurement, 'peakRssMb'>> => {
+    try {
+      return await LOADERS[values.measure as Loader](values.file!, Number(values.count));
+    } catch (error) {
+      // The whole-file load fails past about 850,000 items: the report no longer fits in one string.
+      return { loadSeconds: NaN, lookupsPerSecond: NaN, error: (error as Error).message };
+    }
+  }, 20);
+  console.log(JSON.stringify(measured));
   process.exit(0);
 }
 

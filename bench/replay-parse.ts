@@ -11,14 +11,13 @@
  *
  *   npm run bench:replay -- [--mb 500] [--rounds 3] [--keep]
  */
-import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, createWriteStream, fsyncSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measureInFreshProcess, withPeakRss } from './fresh-process.js';
 import type { Progress } from '../src/cli/progress.js';
 import { parseReplayArgs } from '../src/replay/replay-options.js';
 import { ReportWriter } from '../src/replay/report-writer.js';
@@ -100,14 +99,18 @@ async function generate(path: string): Promise<number> {
   return statSync(path).size;
 }
 
-async function timed(run: () => Promise<number>): Promise<{ seconds: number; count: number; peakRssMb: number }> {
-  let peak = process.memoryUsage.rss();
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
-  const started = performance.now();
-  const count = await run();
-  const seconds = (performance.now() - started) / 1_000;
-  clearInterval(sampler);
-  return { seconds, count, peakRssMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024 };
+interface Measurement {
+  seconds: number;
+  count: number;
+  peakRssMb: number;
+}
+
+function timed(run: () => Promise<number>): Promise<Measurement> {
+  return withPeakRss(async () => {
+    const started = performance.now();
+    const count = await run();
+    return { seconds: (performance.now() - started) / 1_000, count };
+  });
 }
 
 type Reader = 'baseline' | 'reader';
@@ -131,13 +134,8 @@ const READERS: Record<Reader, (path: string) => Promise<number>> = {
  * Each measurement runs in a process of its own, as `invite-gateway replay` does: a reader timed
  * in the process that just generated 500 MB of text inherits its heap and ran a third slower.
  */
-async function measureInChild(reader: Reader, path: string): Promise<{ seconds: number; count: number; peakRssMb: number }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', reader, '--file', path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number];
-  if (code !== 0) throw new Error(`the ${reader} measurement exited with ${code}`);
-  return JSON.parse(output) as { seconds: number; count: number; peakRssMb: number };
+function measureInChild(reader: Reader, path: string): Promise<Measurement> {
+  return measureInFreshProcess(import.meta.url, ['--measure', reader, '--file', path], reader);
 }
 
 const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)]!;
@@ -153,7 +151,7 @@ try {
   const bytes = await generate(path);
   const mb = bytes / 1024 / 1024;
   const rounds = Number(values.rounds);
-  const runs: Record<Reader, { seconds: number; count: number; peakRssMb: number }[]> = { baseline: [], reader: [] };
+  const runs: Record<Reader, Measurement[]> = { baseline: [], reader: [] };
   // Alternated, so a slow moment of the machine does not fall on one reader only.
   for (let round = 0; round < rounds; round++) for (const reader of ['baseline', 'reader'] as const) runs[reader].push(await measureInChild(reader, path));
   console.log(`log of ${mb.toFixed(0)} MB, ${rounds} rounds, each measurement in a fresh process`);
