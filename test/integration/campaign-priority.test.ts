@@ -23,11 +23,11 @@ describe('a campaign next to live calls', () => {
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    const baseUrl = await fake.start();
+    await fake.start();
     const config = testConfig();
     const channel = config.tenants[0]!.channels[0]!;
     channel.rateLimit = { perSecond: RATE };
-    channel.connector = { kind: 'whatsapp-cloud', baseUrl, apiVersion: 'v23.0', phoneNumberId: { [WA_BUSINESS_ID]: 'PNID-A' }, token: 'priority-token' };
+    channel.connector = fake.connector({ [WA_BUSINESS_ID]: 'PNID-A' });
     gateway = await startTestGateway({ label: 'campaign-priority', config });
   });
   afterAll(async () => {

@@ -13,12 +13,12 @@ describe('per-business-number pacing', () => {
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    const baseUrl = await fake.start();
+    await fake.start();
     const config = testConfig();
     const channel = config.tenants[0]!.channels[0]!;
     channel.businessIds = Object.keys(NUMBERS);
     channel.rateLimit = { perSecond: RATE };
-    channel.connector = { kind: 'whatsapp-cloud', baseUrl, apiVersion: 'v23.0', phoneNumberId: { ...NUMBERS }, token: 'pacing-token' };
+    channel.connector = fake.connector({ ...NUMBERS });
     gateway = await startTestGateway({ label: 'pacing', config });
   });
   afterAll(async () => {

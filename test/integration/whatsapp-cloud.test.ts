@@ -15,9 +15,9 @@ describe('delivery through the WhatsApp Cloud API connector', () => {
   let gateway: TestGateway;
 
   beforeAll(async () => {
-    const baseUrl = await fake.start();
+    await fake.start();
     const config = testConfig({ retry: { attempts: 3, baseDelayMs: 20, maxDelayMs: 2_000 } });
-    config.tenants[0]!.channels[0]!.connector = { kind: 'whatsapp-cloud', baseUrl, apiVersion: 'v23.0', phoneNumberId: PHONE_NUMBER_ID, token: TOKEN, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN };
+    config.tenants[0]!.channels[0]!.connector = { ...fake.connector(PHONE_NUMBER_ID), appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN };
     gateway = await startTestGateway({ label: 'wacloud', config });
   });
   afterAll(async () => {

@@ -23,6 +23,7 @@ export class FakeWhatsApp {
   readonly received: ReceivedSend[] = [];
   private readonly answers = new Map<string, FakeAnswer[]>();
   private server?: Server;
+  private baseUrl = '';
   private sequence = 0;
 
   constructor(
@@ -34,7 +35,13 @@ export class FakeWhatsApp {
     this.server = createServer((request, response) => void this.handle(request, response));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const address = this.server.address();
-    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    return this.baseUrl;
+  }
+
+  /** The `whatsapp-cloud` connector settings of a channel that sends here (after `start`), with this fake's token. */
+  connector(phoneNumberId: string | Record<string, string>) {
+    return { kind: 'whatsapp-cloud' as const, baseUrl: this.baseUrl, apiVersion: this.apiVersion, phoneNumberId, token: this.token };
   }
 
   async stop(): Promise<void> {
