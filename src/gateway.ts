@@ -22,6 +22,8 @@ import { GatewayMetrics } from './http/metrics.js';
 import { InviteToChat } from './invite/invite-to-chat.js';
 import { connectAndPing, createRequestConnection, createWorkerConnection } from './redis/connections.js';
 import { RedisKeys } from './redis/keys.js';
+import { RedisClock } from './redis/clock.js';
+import { DoubtfulInvites } from './invite/doubtful-invites.js';
 import { SessionIdGenerator } from './sessions/session-id.js';
 import { SessionStore } from './sessions/session-store.js';
 import { loadStandardResponses } from './templates/catalog.js';
@@ -68,10 +70,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const statusQueue = createStatusQueue(redis, keys);
   const campaigns = new CampaignStore(redis, keys, config.limits.sessionTtlSeconds);
   const toTenantWebhook = statusWebhookListener(statusQueue, config, logger);
-  const store = new SessionStore(redis, keys, config.limits.sessionTtlSeconds, async (change) => {
-    await toTenantWebhook(change);
-    await trackCampaignRow(change, campaigns);
-  });
+  const clock = new RedisClock(redis);
+  await clock.sync();
+  clock.startSyncing();
+  const store = new SessionStore(
+    redis,
+    keys,
+    config.limits.sessionTtlSeconds,
+    async (change) => {
+      await toTenantWebhook(change);
+      await trackCampaignRow(change, campaigns);
+    },
+    clock,
+  );
   const queue = createDeliveryQueue(redis, keys);
   const closers: Array<() => Promise<unknown>> = [];
 
@@ -85,7 +96,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let app: Express | undefined;
   if (options.role !== 'worker') {
     const ids = await SessionIdGenerator.register(redis, keys.prefix);
+    const doubtful = new DoubtfulInvites({ withdraw: (session) => store.withdraw(session), logger });
+    closers.push(async () => {
+      // Withdrawals still owed get one last try; those Redis refuses now stay unconfirmed (never sent).
+      await doubtful.flush();
+      doubtful.stop();
+    });
     const inviteToChat = new InviteToChat({
+      doubtful,
       config,
       catalog,
       store,
@@ -107,6 +125,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await campaignQueue.close();
       await closeConnection(campaignConnection);
     });
+    const metrics = new GatewayMetrics(options.processMetrics ?? true);
+    metrics.exposeDeliveryStats(() => store.deliveryStats());
     app = createApp({
       campaigns,
       runner,
@@ -115,7 +135,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       inviteToChat,
       apiKeys: new ApiKeys(config),
       bodyLimitBytes: config.limits.bodyBytes,
-      metrics: new GatewayMetrics(options.processMetrics ?? true),
+      metrics,
       logger,
       config,
       store,
@@ -131,6 +151,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     worker,
     async close() {
       for (const close of closers) await close();
+      clock.stop();
       await queue.close();
       await statusQueue.close();
       await closeConnection(redis);

@@ -28,7 +28,15 @@ export interface DeliveryDependencies {
 /** How often a paused campaign's invite looks again. */
 const PAUSED_RECHECK_MS = 1_000;
 
-export type JobResult = 'sent' | 'opened' | 'skipped' | 'gone';
+/** `withdrawn`: the invite was never confirmed (its caller was answered a fault), so nothing is sent. */
+export type JobResult = 'sent' | 'opened' | 'skipped' | 'gone' | 'withdrawn';
+
+/**
+ * Longest an unconfirmed session's job waits before looking again. The confirmation normally
+ * follows the job within a round trip, so the wait is short; the deadline itself is at most half
+ * the API's command timeout away.
+ */
+const UNCONFIRMED_RECHECK_MS = 50;
 
 /** Longest a worker sleeps for its number's send slot before the job goes back to the queue. */
 const MAX_SLOT_SLEEP_MS = 250;
@@ -39,15 +47,16 @@ const MAX_SLOT_SLEEP_MS = 250;
  * `UnrecoverableError` when another attempt cannot help.
  */
 export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
-  if (!job.data.rendered) return openWithoutMessage(job, deps);
+  if (!job.data.rendered) return openWithoutMessage(job, deps, token);
   const { sessionId, tenant, channel, businessId, campaignId } = job.data;
   if (campaignId && deps.campaignState) {
     const campaignState = await deps.campaignState(campaignId);
     if (campaignState === 'paused') return postpone(job, PAUSED_RECHECK_MS, token);
     if (campaignState === 'cancelled') {
       // A cancelled campaign sends nothing more: its queued invites end without a message.
-      await deps.store.transition(sessionId, { state: 'terminated', backlogTenant: tenant });
-      return 'skipped';
+      const ended = await deps.store.transition(sessionId, { state: 'terminated', backlogTenant: tenant });
+      if (ended.unconfirmed) return postpone(job, Math.min(ended.unconfirmed.retryInMs, UNCONFIRMED_RECHECK_MS), token);
+      return ended.withdrawn ? 'withdrawn' : 'skipped';
     }
   }
   const attempt = job.attemptsMade + 1;
@@ -68,10 +77,15 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
       return postpone(job, holdRecheckMs(deps), token);
     case 'wait':
       return postpone(job, claim.retryInMs, token);
+    case 'unconfirmed':
+      return postpone(job, Math.min(claim.retryInMs, UNCONFIRMED_RECHECK_MS), token);
+    case 'withdrawn':
+      return 'withdrawn';
   }
   // A short wait for the number's send slot is slept; longer ones went back to the queue above.
   if (claim.waitMs > 0) await sleep(claim.waitMs);
   const session = claim.session;
+  if (claim.unknownOutcome) deps.logger.warn({ sessionId, attempt }, 'an earlier send attempt never reported back (worker died or lost Redis mid-send): this send may be a duplicate');
 
   const connector = deps.connectorFor(tenant, session.channel);
   if (!connector) {
@@ -89,7 +103,7 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
   await deps.store.transition(sessionId, {
     state: session.terminate ? 'terminated' : 'open',
     delivery: 'sent',
-    set: { providerMessageId: accepted.providerMessageId, error: null },
+    set: { providerMessageId: accepted.providerMessageId, error: null, attemptSettled: true },
     indexProviderMessage: true,
     placement: session.terminate ? undefined : placementOf(session, deps.chatQueueMaxLen),
   });
@@ -97,7 +111,7 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
 }
 
 /** An invite without a standard response: the session opens in its chat queue, nothing is sent. */
-async function openWithoutMessage(job: Job<DeliveryJobData>, deps: DeliveryDependencies): Promise<JobResult> {
+async function openWithoutMessage(job: Job<DeliveryJobData>, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
   const session = await deps.store.get(job.data.sessionId, { withHistory: false });
   if (!session) return 'gone';
   const opened = await deps.store.transition(session.sessionId, {
@@ -105,6 +119,8 @@ async function openWithoutMessage(job: Job<DeliveryJobData>, deps: DeliveryDepen
     placement: placementOf(session, deps.chatQueueMaxLen),
     backlogTenant: session.tenant,
   });
+  if (opened.unconfirmed) return postpone(job, Math.min(opened.unconfirmed.retryInMs, UNCONFIRMED_RECHECK_MS), token);
+  if (opened.withdrawn) return 'withdrawn';
   return opened.stateApplied ? 'opened' : 'skipped';
 }
 
@@ -134,6 +150,8 @@ async function handleSendError(error: unknown, job: Job<DeliveryJobData>, sessio
       ? error
       : new DeliveryFailure('transient', true, error instanceof Error ? error.message : String(error));
   const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+  // The attempt ended with an answer: a later attempt is a retry, not a possible duplicate.
+  await deps.store.settleAttempt(sessionId);
   deps.logger.warn({ sessionId, outcome: failure.outcome, providerCode: failure.providerCode, attempt, retrying: failure.retryable && !lastAttempt }, 'send failed');
   if (failure.outcome === 'token_expired' || failure.outcome === 'account_blocked') await stopChannel(session, failure, deps);
   // An expired token is the channel's problem, not the invite's: it waits for new credentials.
@@ -145,7 +163,7 @@ async function handleSendError(error: unknown, job: Job<DeliveryJobData>, sessio
 }
 
 async function markFailed(deps: DeliveryDependencies, sessionId: string, error: SessionError): Promise<void> {
-  await deps.store.transition(sessionId, { state: 'failed', delivery: 'failed', set: { error } });
+  await deps.store.transition(sessionId, { state: 'failed', delivery: 'failed', set: { error, attemptSettled: true } });
 }
 
 function placementOf(session: Session, maxLen: number): Placement {

@@ -1,4 +1,25 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DeliveryStats } from '../sessions/session-store.js';
+
+/** The send-guarantee counters, kept in Redis for all processes together (docs/reliability.md). */
+const DELIVERY_STATS: Record<keyof DeliveryStats, { name: string; help: string }> = {
+  withdrawnUnconfirmed: {
+    name: 'invite_gateway_invites_withdrawn_unconfirmed_total',
+    help: 'Invites whose writes landed after their caller was answered a fault (never confirmed), withdrawn unsent; all processes',
+  },
+  withdrawnAfterDoubt: {
+    name: 'invite_gateway_invites_withdrawn_after_doubt_total',
+    help: 'Invites answered with a fault while their writes may have landed, withdrawn once Redis answered again; all processes',
+  },
+  refusedButSent: {
+    name: 'invite_gateway_refused_invites_taken_total',
+    help: 'Invites answered with a fault that a worker had already taken when their withdrawal arrived (may have been sent); all processes',
+  },
+  sendsAfterUnknownOutcome: {
+    name: 'invite_gateway_possible_duplicate_sends_total',
+    help: 'Sends retried after an attempt that never reported back (a worker died or lost Redis mid-send): possible duplicates; all processes',
+  },
+};
 
 /** Prometheus metrics of one gateway instance (a registry each, so tests can build several apps). */
 export class GatewayMetrics {
@@ -27,5 +48,28 @@ export class GatewayMetrics {
 
   constructor(collectDefaults = true) {
     if (collectDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'invite_gateway_' });
+  }
+
+  /**
+   * Exposes the send-guarantee counters read from Redis at each scrape. They are the same on every
+   * API process (one Redis count), so aggregate them with `max`, not `sum`. A scrape while Redis is
+   * down shows the last value read.
+   */
+  exposeDeliveryStats(read: () => Promise<DeliveryStats>): void {
+    let latest: Promise<DeliveryStats | undefined> | undefined;
+    const readOncePerScrape = () => (latest ??= read().catch(() => undefined).finally(() => setImmediate(() => (latest = undefined))));
+    for (const [field, { name, help }] of Object.entries(DELIVERY_STATS) as Array<[keyof DeliveryStats, { name: string; help: string }]>) {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const stats = await readOncePerScrape();
+          if (!stats) return;
+          this.reset();
+          this.inc(stats[field]);
+        },
+      });
+    }
   }
 }

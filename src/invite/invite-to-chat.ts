@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { GatewayConfig, TenantConfig } from '../config/schema.js';
 import { deliveryJobOptions, type DeliveryJobData } from '../delivery/delivery-queue.js';
@@ -16,10 +17,14 @@ import { hashIdempotencyKey, requestFingerprint } from './request-fingerprint.js
 import { checkChannelPolicy } from './channel-policy.js';
 import { validateInvite } from './validate-invite.js';
 import type { Enricher } from '../enrichment/enricher.js';
+import { DoubtfulInvites } from './doubtful-invites.js';
 import { cloneKvList, type KvList } from '../esp/kvlist.js';
 
 /** `Interaction.DateCreated` in a dry run, so renders compare across runs (domain.md 2.1). */
 const DRY_RUN_CREATED_AT = '1970-01-01T00:00:00Z';
+
+/** How often a request waits for a concurrent one with its idempotency key to be confirmed, ms. */
+const INFLIGHT_RECHECK_MS = 10;
 
 /** How long a caller should wait before retrying after 1050, seconds. */
 const RETRY_AFTER_SECONDS = 5;
@@ -47,6 +52,8 @@ export interface InviteDependencies {
   enricher?: Enricher;
   /** Told when a lookup failed and the channel goes on without the data (for the log). */
   onEnrichmentFailure?: (channel: string, reason: string) => void;
+  /** Withdraws invites answered with a fault whose writes may have landed; one of its own when absent. */
+  doubtful?: DoubtfulInvites;
 }
 
 /**
@@ -54,7 +61,11 @@ export interface InviteDependencies {
  * Redis. It answers only after both are stored; an invite it answered is never lost.
  */
 export class InviteToChat {
-  constructor(private readonly deps: InviteDependencies) {}
+  private readonly doubtful: DoubtfulInvites;
+
+  constructor(private readonly deps: InviteDependencies) {
+    this.doubtful = deps.doubtful ?? new DoubtfulInvites({ withdraw: (session) => deps.store.withdraw(session) });
+  }
 
   async invite(request: EspRequest, options: InviteOptions): Promise<InviteResult> {
     const command = await this.enrich(validateInvite(request, options.tenant));
@@ -123,17 +134,21 @@ export class InviteToChat {
   }
 
   /**
-   * Writes the session and its delivery job. Both commands leave together on one connection (Redis
-   * runs them in that order), which saves a round trip on every invite; the rare outcomes where the
-   * session is not created (replay, conflict, policy, backlog) drop the job again. A worker that
-   * takes such a job first finds no session and skips it.
+   * Writes the session and its delivery job, then confirms the session, and answers success only
+   * when the confirmation came back. The session and the job leave together on one connection
+   * (Redis runs them in that order), the confirmation once both answered. A session is sent only
+   * once confirmed, and a confirmation counts only before its deadline (half the command timeout):
+   * so when Redis is paused or stalled and the caller is answered 1050, the writes that land later
+   * never become a send. Where a write may have landed but its answer was lost, the session is
+   * also withdrawn as soon as Redis answers again (`DoubtfulInvites`).
    */
-  private async store(session: NewSession, command: InviteCommand, rendered: RenderedMessage | null, idempotency?: IdempotencyClaim): Promise<InviteResult> {
+  private async store(session: NewSession, command: InviteCommand, rendered: RenderedMessage | null, idempotency?: IdempotencyClaim, startedAt = Date.now()): Promise<InviteResult> {
     const { config, store, queue } = this.deps;
     const limits = {
       backlogLimit: config.limits.queueLimitPerTenant,
       perRecipient: command.channel.perRecipient,
       credentialsFingerprint: credentialsFingerprint(command.channel.connector),
+      confirmWithinMs: Math.floor(config.limits.redisCommandTimeoutMs / 2),
     };
     const campaignId = session.campaign?.campaignId;
     const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, businessId: session.businessId, rendered, ...(campaignId ? { campaignId } : {}) };
@@ -141,16 +156,39 @@ export class InviteToChat {
       store.create(session, limits, idempotency),
       queue.add('invite', job, deliveryJobOptions(session.sessionId, config.retry, campaignId ? 'campaign' : 'live')),
     ]);
-    const outcome = created.status === 'fulfilled' ? created.value : undefined;
-    if (outcome?.kind === 'created') {
-      if (added.status === 'fulfilled') return { kind: 'created', sessionId: session.sessionId };
-      // No job means no delivery: take the session back so nothing half-created stays behind.
-      await store.removeUnqueued(session, idempotency).catch(() => undefined);
+    if (created.status === 'rejected') {
+      // The create may have run without its answer reaching us: never let it be sent.
+      this.doubtful.add(session);
+      throw unavailable(created.reason);
+    }
+    const outcome = created.value;
+    if (outcome.kind !== 'created') {
+      if (added.status === 'fulfilled') await queue.remove(session.sessionId).catch(() => undefined);
+      // A concurrent request with the same idempotency key is being confirmed: its answer is ours.
+      if (outcome.kind === 'inflight' && Date.now() - startedAt < limits.confirmWithinMs) {
+        await sleep(INFLIGHT_RECHECK_MS);
+        return this.store(session, command, rendered, idempotency, startedAt);
+      }
+      return this.notCreated(outcome, session, command);
+    }
+    if (added.status === 'rejected') {
+      this.doubtful.add(session);
       throw unavailable(added.reason);
     }
-    if (added.status === 'fulfilled') await queue.remove(session.sessionId).catch(() => undefined);
-    if (!outcome) throw unavailable(created.status === 'rejected' ? created.reason : undefined);
-    return this.notCreated(outcome, session, command);
+    return this.confirm(session);
+  }
+
+  private async confirm(session: NewSession): Promise<InviteResult> {
+    let confirmed: Awaited<ReturnType<SessionStore['confirm']>>;
+    try {
+      confirmed = await this.deps.store.confirm(session, this.deps.queue.toKey(session.sessionId));
+    } catch (error) {
+      this.doubtful.add(session);
+      throw unavailable(error);
+    }
+    // `late`/`nojob`: Redis ran the writes too late, or lost the job; the session is withdrawn.
+    if (confirmed !== 'confirmed') throw unavailable(new Error(`session not confirmed: ${confirmed}`));
+    return { kind: 'created', sessionId: session.sessionId };
   }
 
   private notCreated(outcome: Exclude<CreateOutcome, { kind: 'created' }>, session: NewSession, command: InviteCommand): InviteResult {
@@ -165,6 +203,8 @@ export class InviteToChat {
         throw fault('policyRefused', `the recipient already got ${command.channel.perRecipient?.max} invite(s) on channel ${session.channel} within ${command.channel.perRecipient?.windowSeconds} s (perRecipient)`);
       case 'conflict':
         throw fault('idempotencyConflict', `the idempotency key was already used within 24 h for another request (session ${outcome.sessionId})`);
+      case 'inflight':
+        throw fault('unavailable', 'the first request with this idempotency key is still being stored: try again in a moment', { retryAfterSeconds: 1 });
       case 'backlogFull':
         throw fault('unavailable', `tenant ${session.tenant} has ${this.deps.config.limits.queueLimitPerTenant} invites waiting for delivery: try again later`, {
           retryAfterSeconds: RETRY_AFTER_SECONDS,

@@ -93,6 +93,14 @@ export class RedisKeys {
     return `${this.prefix}:campaign:${campaignId}:lock`;
   }
 
+  /**
+   * Counters of the send guarantees, shared by every process (`GET /metrics` reads them):
+   * `withdrawnUnconfirmed`, `withdrawnAfterDoubt`, `refusedButSent`, `sendsAfterUnknownOutcome`.
+   */
+  deliveryStats(): string {
+    return `${this.prefix}:stats:delivery`;
+  }
+
   /** BullMQ's own prefix: its keys live under ours. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;

@@ -5,6 +5,57 @@
  */
 
 /**
+ * Lua shared by the scripts below. A session is written `confirmed = 0` with a deadline
+ * (`confirmBy`, ms on Redis's clock); the API confirms it once the session and its delivery job are
+ * both stored, and answers success only when that confirmation came back in time. A session that
+ * was never confirmed is never sent: past its deadline it is withdrawn, so an invite the caller was
+ * told had failed (1050) cannot reach the customer when a paused or slow Redis catches up.
+ */
+const NOW_MS = `
+local function nowMs()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+`;
+
+/**
+ * Removes a session that will never be sent (its invite was answered with a fault): the hash, its
+ * history, its place in the tenant backlog, and its idempotency key when the key still points at it
+ * (faults are not remembered, so the caller may retry with the same key).
+ */
+const WITHDRAW = `
+local function withdraw(sessionKey, historyKey, backlogKey, sessionId)
+  local idemKey = redis.call('HGET', sessionKey, 'idemKey')
+  local state = redis.call('HGET', sessionKey, 'state')
+  redis.call('DEL', sessionKey, historyKey)
+  if state == 'queued' and backlogKey ~= '' and tonumber(redis.call('GET', backlogKey) or '0') > 0 then
+    redis.call('DECR', backlogKey)
+  end
+  if idemKey and idemKey ~= '' then
+    local claim = redis.call('GET', idemKey)
+    if claim and string.match(claim, ':(%w+)$') == sessionId then redis.call('DEL', idemKey) end
+  end
+end
+`;
+
+/**
+ * Answers nil when the session may be worked on (confirmed, or written before confirmations
+ * existed), {'unconfirmed', msToDeadline} while its confirmation may still come, and withdraws
+ * it, answering {'withdrawn'}, once the deadline has passed unconfirmed.
+ */
+const CONFIRMATION_GUARD = `
+local function confirmationGuard(sessionKey, historyKey, backlogKey, sessionId, statsKey)
+  local fields = redis.call('HMGET', sessionKey, 'confirmed', 'confirmBy')
+  if fields[1] ~= '0' then return nil end
+  local left = tonumber(fields[2] or '0') - nowMs()
+  if left >= 0 then return {'unconfirmed', tostring(left + 1)} end
+  withdraw(sessionKey, historyKey, backlogKey, sessionId)
+  redis.call('HINCRBY', statsKey, 'withdrawnUnconfirmed', 1)
+  return {'withdrawn'}
+end
+`;
+
+/**
  * Creates a session, or answers the session an idempotency key already points at. The channel
  * policy (suppressed recipient, per-recipient cap) is checked here too, so a replayed invite is
  * recognised before it could count against the cap, and two concurrent invites cannot both slip
@@ -14,17 +65,28 @@
  * ARGV: ttlSeconds, backlogLimit, historyEntryJson, requestHash, idemTtlSeconds, sessionId,
  *       recipientMax, recipientWindowSeconds, fieldsJson (one JSON object: fewer arguments to encode),
  *       credentialsFingerprint (a hold set under other credentials no longer applies)
- * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'held', reason} | {'suppressed', ''}
- *       | {'limited', ''} | {'full', ''} | {'exists', ''}
+ * The session is written unconfirmed (its fields carry `confirmed = 0`, `confirmBy` and `idemKey`):
+ * CONFIRM_SESSION makes it sendable.
+ * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'inflight', id} | {'held', reason}
+ *       | {'suppressed', ''} | {'limited', ''} | {'full', ''} | {'exists', ''}
  */
-export const CREATE_SESSION = `
+export const CREATE_SESSION = NOW_MS + WITHDRAW + `
 local sessionId = ARGV[6]
 local previous = nil
 if KEYS[4] ~= '' then
   previous = redis.call('GET', KEYS[4])
   if previous then
     local hash, id = string.match(previous, '^(%x+):(%w+)$')
-    if hash == ARGV[4] then return {'replayed', id} end
+    -- The key's first request may still be unconfirmed: wait for it, or forget it past its deadline.
+    local previousKey = string.gsub(KEYS[1], '%w+$', id)
+    local pending = redis.call('HMGET', previousKey, 'confirmed', 'confirmBy')
+    if pending[1] == '0' then
+      if tonumber(pending[2] or '0') >= nowMs() then return {'inflight', id} end
+      withdraw(previousKey, previousKey .. ':history', KEYS[3], id)
+      previous = nil
+    elseif hash == ARGV[4] then
+      return {'replayed', id}
+    end
   end
 end
 local hold = redis.call('GET', KEYS[7])
@@ -57,16 +119,47 @@ return {'created', sessionId}
 `;
 
 /**
- * Undoes CREATE_SESSION when the delivery job could not be added, so no half-created session stays.
- * KEYS: session hash, history list, tenant backlog counter, idempotency key (or '')
+ * Makes a session sendable, once the API has seen both the session and its delivery job stored.
+ * In time only: a confirmation that reaches Redis after the deadline (a paused or stalled Redis
+ * catching up, after the API already answered 1050) withdraws the session instead.
+ * KEYS: session hash, history list, tenant backlog counter, delivery job hash, stats hash
+ * ARGV: sessionId
+ * Returns 'confirmed' | 'late' (withdrawn) | 'nojob' (withdrawn) | 'gone'
  */
-export const REMOVE_UNQUEUED_SESSION = `
-if redis.call('DEL', KEYS[1]) == 1 then
-  redis.call('DEL', KEYS[2])
-  if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
-  if KEYS[4] ~= '' then redis.call('DEL', KEYS[4]) end
+export const CONFIRM_SESSION = NOW_MS + WITHDRAW + `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
+local fields = redis.call('HMGET', KEYS[1], 'confirmed', 'confirmBy')
+if fields[1] ~= '0' then return 'confirmed' end
+local verdict = nil
+if nowMs() > tonumber(fields[2] or '0') then verdict = 'late'
+elseif redis.call('EXISTS', KEYS[4]) == 0 then verdict = 'nojob' end
+if verdict then
+  withdraw(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+  redis.call('HINCRBY', KEYS[5], 'withdrawnUnconfirmed', 1)
+  return verdict
 end
-return 1
+redis.call('HSET', KEYS[1], 'confirmed', '1')
+redis.call('HDEL', KEYS[1], 'confirmBy')
+return 'confirmed'
+`;
+
+/**
+ * The API's way back when it answered a fault without knowing whether its writes landed (a reply
+ * lost to a timeout or a dropped connection): the session is withdrawn if no worker has taken it
+ * yet. One already taken counts as `refusedButSent`, the case this design cannot rule out.
+ * KEYS: session hash, history list, tenant backlog counter, stats hash
+ * ARGV: sessionId
+ * Returns 'withdrawn' | 'gone' | 'taken'
+ */
+export const WITHDRAW_SESSION = WITHDRAW + `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
+if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then
+  redis.call('HINCRBY', KEYS[4], 'refusedButSent', 1)
+  return 'taken'
+end
+withdraw(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+redis.call('HINCRBY', KEYS[4], 'withdrawnAfterDoubt', 1)
+return 'withdrawn'
 `;
 
 /**
@@ -75,17 +168,26 @@ return 1
  * exactly once: a retried job finds the state already `open` and adds nothing.
  * Two bookkeeping writes ride along, to save the worker round trips: leaving `queued` takes the
  * invite out of its tenant's backlog, and a provider message id is indexed for status webhooks.
+ * A session still unconfirmed does not leave `queued` (CONFIRMATION_GUARD).
  * KEYS: session hash, history list, chat-queue stream (or ''), tenant backlog counter (or ''),
- *       provider-message index key (or '')
+ *       provider-message index key (or ''), stats hash
  * ARGV: at, toState ('' = keep), allowedFromStates (comma list), toDelivery ('' = keep),
- *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}'), indexTtlSeconds
+ *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}'), indexTtlSeconds, sessionId
  * Returns {stateApplied 0|1, deliveryApplied 0|1, state, delivery, tenant, channel, campaign} after the
- * change, or {-1, -1} when the session does not exist.
+ * change, {-1, -1} when the session does not exist, {-2, msToDeadline} while it is unconfirmed and
+ * {-3, 0} when it was withdrawn unconfirmed.
  */
-export const TRANSITION = `
+export const TRANSITION = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, -1} end
 local at = ARGV[1]
 local current = redis.call('HMGET', KEYS[1], 'state', 'delivery')
+if current[1] == 'queued' and ARGV[2] ~= '' then
+  local guard = confirmationGuard(KEYS[1], KEYS[2], KEYS[4], ARGV[9], KEYS[6])
+  if guard then
+    if guard[1] == 'unconfirmed' then return {-2, tonumber(guard[2])} end
+    return {-3, 0}
+  end
+end
 local stateApplied, deliveryApplied = 0, 0
 local extra = cjson.decode(ARGV[7])
 
@@ -124,10 +226,7 @@ end
 if stateApplied == 1 or deliveryApplied == 1 then
   for field, value in pairs(extra) do redis.call('HSET', KEYS[1], field, value) end
 end
-if KEYS[5] ~= '' then
-  local sessionId = string.match(KEYS[1], ':session:(%w+)$')
-  redis.call('SET', KEYS[5], sessionId, 'EX', ARGV[8])
-end
+if KEYS[5] ~= '' then redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[8]) end
 local after = redis.call('HMGET', KEYS[1], 'state', 'delivery', 'tenant', 'channel', 'campaign')
 return {stateApplied, deliveryApplied, after[1], after[2], after[3], after[4], after[5]}
 `;
@@ -138,16 +237,20 @@ return {stateApplied, deliveryApplied, after[1], after[2], after[3], after[4], a
  * business number must have a send slot (GCRA: each number keeps the time of its next free slot and
  * moves it on by 1/rate per send; a wait longer than the sleep budget takes no slot, so the job goes
  * back to the queue and the worker serves other numbers). Only then does the session move to
- * `sending` (leaving `queued` frees its backlog place) with the attempt number recorded.
- * KEYS: session hash, history list, tenant backlog counter, channel hold, pacing key
- * ARGV: at, attempt, credentialsFingerprint, intervalMs, maxSleepMs
- * Returns {'gone'} | {'skipped', state} | {'held', reason} | {'wait', ms}
- *       | {'claimed', waitMs, field, value, ...}
+ * `sending` (leaving `queued` frees its backlog place) with the attempt number recorded, and
+ * marked in flight until the worker records what the provider said. A session not yet confirmed
+ * is not claimed (CONFIRMATION_GUARD).
+ * KEYS: session hash, history list, tenant backlog counter, channel hold, pacing key, stats hash
+ * ARGV: at, attempt, credentialsFingerprint, intervalMs, maxSleepMs, sessionId
+ * Returns {'gone'} | {'skipped', state} | {'held', reason} | {'wait', ms} | {'unconfirmed', ms}
+ *       | {'withdrawn'} | {'claimed', waitMs, unknownOutcome '0'|'1', field, value, ...}
  */
-export const CLAIM_FOR_SEND = `
+export const CLAIM_FOR_SEND = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'queued' and state ~= 'sending' then return {'skipped', state} end
+local guard = confirmationGuard(KEYS[1], KEYS[2], KEYS[3], ARGV[6], KEYS[6])
+if guard then return guard end
 
 local hold = redis.call('GET', KEYS[4])
 if hold then
@@ -155,8 +258,7 @@ if hold then
   redis.call('DEL', KEYS[4])
 end
 
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = nowMs()
 local interval = tonumber(ARGV[4])
 local nextSlot = tonumber(redis.call('GET', KEYS[5]) or '0')
 if nextSlot < now then nextSlot = now end
@@ -165,9 +267,17 @@ if wait > tonumber(ARGV[5]) then return {'wait', tostring(wait)} end
 redis.call('SET', KEYS[5], tostring(nextSlot + interval), 'PX', math.ceil(wait + interval) + 1000)
 
 if state == 'queued' and tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
-redis.call('HSET', KEYS[1], 'state', 'sending', 'attempts', ARGV[2])
+-- An attempt still marked in flight never reported back (its worker died mid-send, or lost Redis):
+-- the provider may have the message already, so this send may be a duplicate. Counted, and sent.
+local unknownOutcome = '0'
+local inFlight = redis.call('HGET', KEYS[1], 'inFlight')
+if inFlight and inFlight ~= '' then
+  unknownOutcome = '1'
+  redis.call('HINCRBY', KEYS[6], 'sendsAfterUnknownOutcome', 1)
+end
+redis.call('HSET', KEYS[1], 'state', 'sending', 'attempts', ARGV[2], 'inFlight', ARGV[2])
 redis.call('RPUSH', KEYS[2], cjson.encode({event = 'state:sending', at = ARGV[1]}))
-local result = {'claimed', tostring(wait)}
+local result = {'claimed', tostring(wait), unknownOutcome}
 local fields = redis.call('HGETALL', KEYS[1])
 for i = 1, #fields do result[#result + 1] = fields[i] end
 return result

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { cloneKvList, type KvList } from '../esp/kvlist.js';
 import type { RedisKeys } from '../redis/keys.js';
-import { CLAIM_FOR_SEND, CREATE_SESSION, REMOVE_UNQUEUED_SESSION, TRANSITION } from './scripts.js';
+import type { RedisClock } from '../redis/clock.js';
+import { CLAIM_FOR_SEND, CONFIRM_SESSION, CREATE_SESSION, TRANSITION, WITHDRAW_SESSION } from './scripts.js';
 import {
   STATE_ENTERED_FROM,
   type CampaignRowRef,
@@ -28,6 +29,8 @@ export type CreateOutcome =
   | { kind: 'created'; sessionId: string }
   | { kind: 'replayed'; sessionId: string }
   | { kind: 'conflict'; sessionId: string }
+  /** The idempotency key's first request is still being stored (not yet confirmed). */
+  | { kind: 'inflight'; sessionId: string }
   | { kind: 'suppressed' }
   | { kind: 'channelHeld'; reason: string }
   | { kind: 'recipientLimited' }
@@ -41,6 +44,27 @@ export interface CreateLimits {
   perRecipient?: { max: number; windowSeconds: number };
   /** Fingerprint of the channel's connector credentials: a hold set under them refuses the invite. */
   credentialsFingerprint?: string;
+  /**
+   * How long, from now, the session may be confirmed (`confirm`); it is never sent unconfirmed.
+   * The invite use case gives half the request path's Redis command timeout, so a confirmation
+   * that lands in time has its answer back before the API gives up waiting. Absent: the session
+   * is written confirmed (tools and tests that need no two-step write).
+   */
+  confirmWithinMs?: number;
+}
+
+/** What `confirm` found: only `confirmed` makes the session sendable; `late` and `nojob` withdrew it. */
+export type ConfirmOutcome = 'confirmed' | 'late' | 'nojob' | 'gone';
+
+/** What `withdraw` found: `taken` means a worker already claimed the session (it may be sent). */
+export type WithdrawOutcome = 'withdrawn' | 'gone' | 'taken';
+
+/** The send-guarantee counters (`RedisKeys.deliveryStats`), all processes together. */
+export interface DeliveryStats {
+  withdrawnUnconfirmed: number;
+  withdrawnAfterDoubt: number;
+  refusedButSent: number;
+  sendsAfterUnknownOutcome: number;
 }
 
 /** Where a session is placed when it opens: a chat-queue stream entry. */
@@ -54,8 +78,11 @@ export interface Placement {
 export interface TransitionRequest {
   state?: SessionState;
   delivery?: DeliveryState;
-  /** Fields to set alongside an applied change (attempts, providerMessageId, error). */
-  set?: { attempts?: number; providerMessageId?: string; error?: SessionError | null };
+  /**
+   * Fields to set alongside an applied change (attempts, providerMessageId, error);
+   * `attemptSettled` clears the in-flight mark of the send attempt whose outcome this records.
+   */
+  set?: { attempts?: number; providerMessageId?: string; error?: SessionError | null; attemptSettled?: boolean };
   /** With `state: 'open'`: the chat queue to place the session in. */
   placement?: Placement;
   /** Leaving `queued` takes the invite out of this tenant's backlog. */
@@ -67,6 +94,10 @@ export interface TransitionRequest {
 
 export interface TransitionResult {
   found: boolean;
+  /** The session is not yet confirmed: `retryInMs` until its deadline. Nothing was changed. */
+  unconfirmed?: { retryInMs: number };
+  /** The session was never confirmed and was withdrawn now. */
+  withdrawn?: boolean;
   stateApplied: boolean;
   deliveryApplied: boolean;
 }
@@ -92,7 +123,12 @@ export type SendClaim =
   | { kind: 'skipped'; state: string }
   | { kind: 'held'; reason: string }
   | { kind: 'wait'; retryInMs: number }
-  | { kind: 'claimed'; waitMs: number; session: Session };
+  /** Not yet confirmed by the API: look again in `retryInMs`. */
+  | { kind: 'unconfirmed'; retryInMs: number }
+  /** Never confirmed (the invite was answered with a fault): withdrawn, never to be sent. */
+  | { kind: 'withdrawn' }
+  /** `unknownOutcome`: an earlier attempt never reported back, so this send may be a duplicate. */
+  | { kind: 'claimed'; waitMs: number; unknownOutcome: boolean; session: Session };
 
 export interface ClaimRequest {
   attempt: number;
@@ -106,7 +142,8 @@ export interface ClaimRequest {
 
 type ScriptedRedis = Redis & {
   igCreateSession(...args: Array<string | number>): Promise<[string, string]>;
-  igRemoveUnqueuedSession(...args: string[]): Promise<number>;
+  igConfirmSession(...args: string[]): Promise<ConfirmOutcome>;
+  igWithdrawSession(...args: string[]): Promise<WithdrawOutcome>;
   igClaimForSend(...args: Array<string | number>): Promise<string[]>;
   igTransition(...args: Array<string | number>): Promise<[number, number, string?, string?, string?, string?, string?]>;
 };
@@ -121,6 +158,8 @@ export class SessionStore {
     private readonly ttlSeconds: number,
     /** Told of every applied state or delivery change (after it is stored). */
     private readonly onChange?: SessionChangeListener,
+    /** Redis's clock, for confirmation deadlines; the local one where both share a host. */
+    private readonly clock: Pick<RedisClock, 'now'> = { now: () => Date.now() },
   ) {
     defineScripts(redis);
     this.redis = redis as ScriptedRedis;
@@ -128,6 +167,7 @@ export class SessionStore {
 
   async create(session: NewSession, limits: CreateLimits, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
     const recipient = hashRecipient(session.clientId);
+    const idempotencyKey = idempotency ? this.keys.idempotency(session.tenant, idempotency.keyHash) : '';
     const delivery: DeliveryState = session.standardResponseId ? 'pending' : 'none';
     const fields: Record<string, string> = {
       tenant: String(session.tenant),
@@ -147,13 +187,15 @@ export class SessionStore {
       error: '',
       createdAt: session.createdAt,
       userData: JSON.stringify(session.userData),
+      ...(limits.confirmWithinMs === undefined ? {} : { confirmed: '0', confirmBy: String(Math.floor(this.clock.now() + limits.confirmWithinMs)) }),
+      idemKey: idempotencyKey,
       ...(session.campaign ? { campaign: `${session.campaign.campaignId}:${session.campaign.row}` } : {}),
     };
     const [kind, sessionId] = await this.redis.igCreateSession(
       this.keys.session(session.sessionId),
       this.keys.sessionHistory(session.sessionId),
       this.keys.tenantBacklog(session.tenant),
-      idempotency ? this.keys.idempotency(session.tenant, idempotency.keyHash) : '',
+      idempotencyKey,
       limits.perRecipient ? this.keys.recipientCount(session.tenant, session.channel, recipient) : '',
       this.keys.recipientSuppressed(session.tenant, session.channel, recipient),
       this.keys.channelHold(session.tenant, session.channel),
@@ -172,6 +214,7 @@ export class SessionStore {
       case 'created':
       case 'replayed':
       case 'conflict':
+      case 'inflight':
         return { kind, sessionId };
       case 'suppressed':
         return { kind: 'suppressed' };
@@ -187,14 +230,46 @@ export class SessionStore {
     }
   }
 
-  /** Removes a session whose delivery job could not be added (and frees its idempotency key). */
-  async removeUnqueued(session: Pick<NewSession, 'sessionId' | 'tenant'>, idempotency?: IdempotencyClaim): Promise<void> {
-    await this.redis.igRemoveUnqueuedSession(
+  /**
+   * Makes a created session sendable, if its delivery job (`jobKey`, BullMQ's job hash) is stored
+   * and the deadline has not passed; otherwise withdraws it.
+   */
+  async confirm(session: Pick<NewSession, 'sessionId' | 'tenant'>, jobKey: string): Promise<ConfirmOutcome> {
+    return this.redis.igConfirmSession(
       this.keys.session(session.sessionId),
       this.keys.sessionHistory(session.sessionId),
       this.keys.tenantBacklog(session.tenant),
-      idempotency ? this.keys.idempotency(session.tenant, idempotency.keyHash) : '',
+      jobKey,
+      this.keys.deliveryStats(),
+      session.sessionId,
     );
+  }
+
+  /** Withdraws a session no worker has taken yet (and frees its idempotency key). */
+  async withdraw(session: Pick<NewSession, 'sessionId' | 'tenant'>): Promise<WithdrawOutcome> {
+    return this.redis.igWithdrawSession(
+      this.keys.session(session.sessionId),
+      this.keys.sessionHistory(session.sessionId),
+      this.keys.tenantBacklog(session.tenant),
+      this.keys.deliveryStats(),
+      session.sessionId,
+    );
+  }
+
+  async deliveryStats(): Promise<DeliveryStats> {
+    const stored = await this.redis.hgetall(this.keys.deliveryStats());
+    const count = (field: keyof DeliveryStats) => Number(stored[field] ?? 0);
+    return {
+      withdrawnUnconfirmed: count('withdrawnUnconfirmed'),
+      withdrawnAfterDoubt: count('withdrawnAfterDoubt'),
+      refusedButSent: count('refusedButSent'),
+      sendsAfterUnknownOutcome: count('sendsAfterUnknownOutcome'),
+    };
+  }
+
+  /** The provider answered a send attempt with an error: it is no longer in flight. */
+  async settleAttempt(sessionId: string): Promise<void> {
+    await this.redis.hset(this.keys.session(sessionId), 'inFlight', '');
   }
 
   async sessionIdOfProviderMessage(providerMessageId: string): Promise<string | undefined> {
@@ -227,19 +302,26 @@ export class SessionStore {
       this.keys.tenantBacklog(tenant),
       this.keys.channelHold(tenant, channel),
       this.keys.pacing(tenant, channel, businessId),
+      this.keys.deliveryStats(),
       at,
       request.attempt,
       request.credentialsFingerprint,
       1_000 / request.perSecond,
       request.maxSleepMs,
+      sessionId,
     );
     switch (kind) {
       case 'claimed': {
-        const stored = Object.fromEntries(pairs(fields));
+        const [unknownOutcome, ...sessionFields] = fields;
+        const stored = Object.fromEntries(pairs(sessionFields));
         const session = toSession(sessionId, stored, []);
         await this.onChange?.({ sessionId, tenant, channel, state: 'sending', delivery: session.delivery, error: null, at, ...campaignOf(stored.campaign) });
-        return { kind, waitMs: Number(first), session };
+        return { kind, waitMs: Number(first), unknownOutcome: unknownOutcome === '1', session };
       }
+      case 'unconfirmed':
+        return { kind, retryInMs: Number(first) };
+      case 'withdrawn':
+        return { kind };
       case 'held':
         return { kind, reason: first };
       case 'wait':
@@ -270,6 +352,7 @@ export class SessionStore {
       placement ? this.keys.chatQueue(placement.tenant, placement.endpoint) : '',
       change.backlogTenant === undefined ? '' : this.keys.tenantBacklog(change.backlogTenant),
       change.indexProviderMessage && change.set?.providerMessageId ? this.keys.providerMessage(change.set.providerMessageId) : '',
+      this.keys.deliveryStats(),
       at,
       change.state ?? '',
       change.state ? STATE_ENTERED_FROM[change.state].join(',') : '',
@@ -278,7 +361,10 @@ export class SessionStore {
       placement ? JSON.stringify(Object.entries(placement.entry).flat()) : '[]',
       JSON.stringify(serialiseExtraFields(change.set)),
       this.ttlSeconds,
+      sessionId,
     );
+    if (state === -2) return { found: true, stateApplied: false, deliveryApplied: false, unconfirmed: { retryInMs: Number(delivery) } };
+    if (state === -3) return { found: true, stateApplied: false, deliveryApplied: false, withdrawn: true };
     if ((state === 1 || delivery === 1) && this.onChange) {
       await this.onChange({
         sessionId,
@@ -306,9 +392,10 @@ function defineScripts(redis: Redis): void {
   const scripted = redis as unknown as Partial<ScriptedRedis>;
   if (typeof scripted.igTransition === 'function') return;
   redis.defineCommand('igCreateSession', { numberOfKeys: 7, lua: CREATE_SESSION });
-  redis.defineCommand('igRemoveUnqueuedSession', { numberOfKeys: 4, lua: REMOVE_UNQUEUED_SESSION });
-  redis.defineCommand('igTransition', { numberOfKeys: 5, lua: TRANSITION });
-  redis.defineCommand('igClaimForSend', { numberOfKeys: 5, lua: CLAIM_FOR_SEND });
+  redis.defineCommand('igConfirmSession', { numberOfKeys: 5, lua: CONFIRM_SESSION });
+  redis.defineCommand('igWithdrawSession', { numberOfKeys: 4, lua: WITHDRAW_SESSION });
+  redis.defineCommand('igTransition', { numberOfKeys: 6, lua: TRANSITION });
+  redis.defineCommand('igClaimForSend', { numberOfKeys: 6, lua: CLAIM_FOR_SEND });
 }
 
 /** Recipient keys hold a hash, so phone numbers never show up in key names (monitoring, SCAN). */
@@ -322,6 +409,7 @@ function serialiseExtraFields(set: TransitionRequest['set']): Record<string, str
   if (set.attempts !== undefined) fields.attempts = String(set.attempts);
   if (set.providerMessageId !== undefined) fields.providerMessageId = set.providerMessageId;
   if (set.error !== undefined) fields.error = set.error ? JSON.stringify(set.error) : '';
+  if (set.attemptSettled) fields.inFlight = '';
   return fields;
 }
 

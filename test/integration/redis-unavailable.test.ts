@@ -82,9 +82,11 @@ describe('when the delivery job cannot be added', () => {
       );
       await expect(attempt).rejects.toSatisfy((error: unknown) => error instanceof EspFault && error.faultCode === 1050);
       const leftovers = await listKeys(redis, prefix);
-      // Only the backlog counter (back to 0) may remain: no session, no history, no idempotency key.
-      expect(leftovers.filter((key) => !key.includes(':backlog:'))).toEqual([]);
+      // Only the backlog counter (back to 0) and the withdrawal count may remain: no session, no
+      // history, no idempotency key.
+      expect(leftovers.filter((key) => !key.includes(':backlog:') && key !== keys.deliveryStats())).toEqual([]);
       expect(await redis.get(keys.tenantBacklog(1))).toBe('0');
+      expect(await redis.hget(keys.deliveryStats(), 'withdrawnAfterDoubt')).toBe('1');
     } finally {
       await queue.close().catch(() => undefined);
       deadConnection.disconnect();
