@@ -26,6 +26,9 @@ export class FakeWhatsApp {
   private baseUrl = '';
   private sequence = 0;
 
+  /** How long each send takes to answer, ms: a send in flight when a worker is killed (chaos tests). */
+  latencyMs = 0;
+
   constructor(
     private readonly token: string,
     private readonly apiVersion = 'v23.0',
@@ -74,6 +77,7 @@ export class FakeWhatsApp {
     if (problem) return this.error(response, 400, 100, `(#100) Invalid parameter: ${problem}`);
     const send: ReceivedSend = { at: Date.now(), phoneNumberId: path[1]!, body };
     this.received.push(send);
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 
     const answer = this.answers.get(body.to)?.shift() ?? { kind: 'accept' };
     if (answer.kind === 'http') {
