@@ -93,6 +93,26 @@ export class RedisKeys {
     return `${this.prefix}:campaign:${campaignId}:lock`;
   }
 
+  /** A session's conversation: its messages after the invite, oldest first (JSON each). */
+  sessionMessages(sessionId: string): string {
+    return `${this.prefix}:session:${sessionId}:messages`;
+  }
+
+  /** Set once a provider's inbound message was recorded: a second delivery of it is a duplicate. */
+  inboundSeen(tenant: number, channel: string, providerMessageIdHash: string): string {
+    return `${this.prefix}:inbound:${tenant}:${channel}:${providerMessageIdHash}`;
+  }
+
+  /** The newest open session of one customer on one channel and business id (hashed): where their replies go. */
+  customerSession(tenant: number, channel: string, businessAndClientHash: string): string {
+    return `${this.prefix}:customer:${tenant}:${channel}:${businessAndClientHash}`;
+  }
+
+  /** A tenant's conversation events (message.received, message.status, session.ended), for routing and desktops. */
+  tenantEvents(tenant: number): string {
+    return `${this.prefix}:events:${tenant}`;
+  }
+
   /**
    * Counters of the send guarantees, shared by every process (`GET /metrics` reads them):
    * `withdrawnUnconfirmed`, `withdrawnAfterDoubt`, `refusedButSent`, `sendsAfterUnknownOutcome`.

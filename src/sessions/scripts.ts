@@ -170,7 +170,7 @@ return 'withdrawn'
  * invite out of its tenant's backlog, and a provider message id is indexed for status webhooks.
  * A session still unconfirmed does not leave `queued` (CONFIRMATION_GUARD).
  * KEYS: session hash, history list, chat-queue stream (or ''), tenant backlog counter (or ''),
- *       provider-message index key (or ''), stats hash
+ *       provider-message index key (or ''), stats hash, customer's session key (or '': set on open)
  * ARGV: at, toState ('' = keep), allowedFromStates (comma list), toDelivery ('' = keep),
  *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}'), indexTtlSeconds, sessionId
  * Returns {stateApplied 0|1, deliveryApplied 0|1, state, delivery, tenant, channel, campaign} after the
@@ -217,6 +217,8 @@ if stateApplied == 1 then
     local args = {KEYS[3], 'MAXLEN', '~', ARGV[5], '*'}
     for i = 1, #streamFields do args[#args + 1] = streamFields[i] end
     redis.call('XADD', unpack(args))
+    -- The customer's replies now come to this session (the newest open one).
+    if KEYS[7] ~= '' then redis.call('SET', KEYS[7], ARGV[9], 'EX', ARGV[8]) end
   end
 end
 if deliveryApplied == 1 then

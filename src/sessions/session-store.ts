@@ -168,25 +168,8 @@ export class SessionStore {
   async create(session: NewSession, limits: CreateLimits, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
     const recipient = hashRecipient(session.clientId);
     const idempotencyKey = idempotency ? this.keys.idempotency(session.tenant, idempotency.keyHash) : '';
-    const delivery: DeliveryState = session.standardResponseId ? 'pending' : 'none';
     const fields: Record<string, string> = {
-      tenant: String(session.tenant),
-      channel: session.channel,
-      channelType: session.channelType,
-      state: 'queued',
-      delivery,
-      type: session.type,
-      subtype: session.subtype,
-      chatQueueKey: session.chatQueueKey,
-      terminate: session.terminate ? '1' : '0',
-      clientId: session.clientId,
-      businessId: session.businessId,
-      standardResponseId: session.standardResponseId ?? '',
-      attempts: '0',
-      providerMessageId: '',
-      error: '',
-      createdAt: session.createdAt,
-      userData: JSON.stringify(session.userData),
+      ...sessionRecord(session, 'queued', session.standardResponseId ? 'pending' : 'none'),
       ...(limits.confirmWithinMs === undefined ? {} : { confirmed: '0', confirmBy: String(Math.floor(this.clock.now() + limits.confirmWithinMs)) }),
       idemKey: idempotencyKey,
       ...(session.campaign ? { campaign: `${session.campaign.campaignId}:${session.campaign.row}` } : {}),
@@ -353,6 +336,7 @@ export class SessionStore {
       change.backlogTenant === undefined ? '' : this.keys.tenantBacklog(change.backlogTenant),
       change.indexProviderMessage && change.set?.providerMessageId ? this.keys.providerMessage(change.set.providerMessageId) : '',
       this.keys.deliveryStats(),
+      placement ? this.keys.customerSession(placement.tenant, placement.entry.channel ?? '', hashCustomer(placement.entry.businessId ?? '', placement.entry.clientId ?? '')) : '',
       at,
       change.state ?? '',
       change.state ? STATE_ENTERED_FROM[change.state].join(',') : '',
@@ -394,8 +378,36 @@ function defineScripts(redis: Redis): void {
   redis.defineCommand('igCreateSession', { numberOfKeys: 7, lua: CREATE_SESSION });
   redis.defineCommand('igConfirmSession', { numberOfKeys: 5, lua: CONFIRM_SESSION });
   redis.defineCommand('igWithdrawSession', { numberOfKeys: 4, lua: WITHDRAW_SESSION });
-  redis.defineCommand('igTransition', { numberOfKeys: 6, lua: TRANSITION });
+  redis.defineCommand('igTransition', { numberOfKeys: 7, lua: TRANSITION });
   redis.defineCommand('igClaimForSend', { numberOfKeys: 6, lua: CLAIM_FOR_SEND });
+}
+
+/** The stored fields of a new session in a given state (also used for sessions a customer opens). */
+export function sessionRecord(session: NewSession, state: SessionState, delivery: DeliveryState): Record<string, string> {
+  return {
+    tenant: String(session.tenant),
+    channel: session.channel,
+    channelType: session.channelType,
+    state,
+    delivery,
+    type: session.type,
+    subtype: session.subtype,
+    chatQueueKey: session.chatQueueKey,
+    terminate: session.terminate ? '1' : '0',
+    clientId: session.clientId,
+    businessId: session.businessId,
+    standardResponseId: session.standardResponseId ?? '',
+    attempts: '0',
+    providerMessageId: '',
+    error: '',
+    createdAt: session.createdAt,
+    userData: JSON.stringify(session.userData),
+  };
+}
+
+/** The customer's part of `RedisKeys.customerSession`: business id and client id, hashed together. */
+export function hashCustomer(businessId: string, clientId: string): string {
+  return createHash('sha256').update(`${businessId}|${clientId}`).digest('hex').slice(0, 32);
 }
 
 /** Recipient keys hold a hash, so phone numbers never show up in key names (monitoring, SCAN). */
