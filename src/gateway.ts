@@ -26,6 +26,7 @@ import { RedisClock } from './redis/clock.js';
 import { DoubtfulInvites } from './invite/doubtful-invites.js';
 import { SessionIdGenerator } from './sessions/session-id.js';
 import { SessionStore } from './sessions/session-store.js';
+import { ConversationStore } from './conversations/conversation-store.js';
 import { loadStandardResponses } from './templates/catalog.js';
 
 export type GatewayRole = 'all' | 'api' | 'worker';
@@ -127,7 +128,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const metrics = new GatewayMetrics(options.processMetrics ?? true);
     metrics.exposeDeliveryStats(() => store.deliveryStats());
+    const conversations = new ConversationStore(redis, keys, {
+      sessionTtlSeconds: config.limits.sessionTtlSeconds,
+      chatQueueMaxLen: config.limits.chatQueueMaxLen,
+      // The events stream is trimmed like the chat queues: routing reads both with consumer groups.
+      eventsMaxLen: config.limits.chatQueueMaxLen,
+    });
     app = createApp({
+      conversations,
       campaigns,
       runner,
       catalog,

@@ -61,6 +61,7 @@ redis.call('RPUSH', messagesKey, encoded)
 local ttl = redis.call('PTTL', sessionKey)
 if ttl > 0 then redis.call('PEXPIRE', messagesKey, ttl) end
 redis.call('HSET', sessionKey, 'lastInboundAt', ARGV[1], 'engaged', '1')
+redis.call('HINCRBY', sessionKey, 'messageCount', 1)
 if ARGV[12] ~= '' then redis.call('HSET', sessionKey, 'customerName', ARGV[12]) end
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'event', 'message.received', 'sessionId', sessionId,
   'chatQueueKey', redis.call('HGET', sessionKey, 'chatQueueKey') or '', 'messageId', message.id, 'at', ARGV[1], 'data', encoded)

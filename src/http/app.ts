@@ -2,13 +2,14 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from 'pino';
 import { registerCampaignRoutes, type CampaignsRouteDependencies } from './campaigns-route.js';
 import { registerChannelsRoutes } from './channels-route.js';
+import { registerConversationsRoutes, type ConversationsRouteDependencies } from './conversations-route.js';
 import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
 import { registerOpsRoutes, type OpsDependencies } from './ops-routes.js';
 import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessions-route.js';
 import { registerProviderWebhooks } from './provider-webhooks-route.js';
 import { registerWhatsAppWebhook, type WhatsAppWebhookDependencies } from './whatsapp-webhook-route.js';
 
-export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & Partial<Omit<CampaignsRouteDependencies, 'apiKeys'>> & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
+export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & ConversationsRouteDependencies & Partial<Omit<CampaignsRouteDependencies, 'apiKeys'>> & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
 
 export function createApp(deps: AppDependencies): Express {
   const app = express();
@@ -17,6 +18,7 @@ export function createApp(deps: AppDependencies): Express {
   // Routes sit on the app itself, POST /esp first: nested routers cost every invite a few µs.
   registerEspRoute(app, deps);
   registerSessionsRoutes(app, deps);
+  registerConversationsRoutes(app, deps);
   registerChannelsRoutes(app, deps);
   const { campaigns, runner, catalog, ids } = deps;
   if (campaigns && runner && catalog && ids) registerCampaignRoutes(app, { apiKeys: deps.apiKeys, campaigns, runner, catalog, ids });

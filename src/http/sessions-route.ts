@@ -76,5 +76,10 @@ export function sessionView(session: Session, tenant: TenantConfig) {
     error: session.error,
     history: session.history,
     userData: maskUserData(session.userData, maskedKeys),
+    engaged: session.engaged,
+    lastInboundAt: session.lastInboundAt,
+    lastOutboundAt: session.lastOutboundAt,
+    messages: session.messageCount + (session.standardResponseId ? 1 : 0),
+    customerName: session.customerName,
   };
 }

@@ -223,6 +223,7 @@ if stateApplied == 1 then
 end
 if deliveryApplied == 1 then
   redis.call('HSET', KEYS[1], 'delivery', ARGV[4])
+  if ARGV[4] == 'sent' then redis.call('HSET', KEYS[1], 'lastOutboundAt', at) end
   redis.call('RPUSH', KEYS[2], cjson.encode({event = 'delivery:' .. ARGV[4], at = at}))
 end
 if stateApplied == 1 or deliveryApplied == 1 then

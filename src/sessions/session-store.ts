@@ -452,5 +452,10 @@ function toSession(sessionId: string, fields: Record<string, string>, history: s
     createdAt: fields.createdAt ?? '',
     history: history.map((entry) => JSON.parse(entry) as HistoryEntry),
     userData: cloneKvList(JSON.parse(fields.userData ?? '{}') as KvList),
+    engaged: fields.engaged === '1',
+    lastInboundAt: fields.lastInboundAt || null,
+    lastOutboundAt: fields.lastOutboundAt || null,
+    messageCount: Number(fields.messageCount ?? 0),
+    customerName: fields.customerName || null,
   };
 }

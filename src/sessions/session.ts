@@ -56,6 +56,15 @@ export interface Session {
   createdAt: string;
   history: HistoryEntry[];
   userData: KvList;
+  /** The customer wrote in this session (docs/protocol.md, conversations). */
+  engaged: boolean;
+  lastInboundAt: string | null;
+  /** When the last message to the customer was handed to the provider. */
+  lastOutboundAt: string | null;
+  /** Messages in the transcript after the invite's own. */
+  messageCount: number;
+  /** The display name the provider gives for the customer (WhatsApp profile name). */
+  customerName: string | null;
 }
 
 /** What the invite use case decides; the store adds state, history and counters. */
