@@ -100,6 +100,18 @@ describe('provider webhooks: tenants, replays and shapes', () => {
     });
   });
 
+  it('a message indexed by an earlier version (unscoped key) is still found, but only for its own channel', async () => {
+    const sent = await bed.inviteSent(7, 'apple', 'urn:mbid:AQAAY-tenant7-legacy');
+    const { redis, prefix } = bed.gateway;
+    await redis.del(`${prefix}:providermsg:7:apple-7:${sent.providerMessageId}`);
+    await redis.set(`${prefix}:providermsg:${sent.providerMessageId}`, sent.sessionId, 'EX', 600);
+    const report = { id: sent.providerMessageId, status: 'read', destinationId: 'urn:mbid:AQAAY-tenant7-legacy' };
+    expect((await postApple(bed.app, report, appleSecret(9))).body).toMatchObject({ applied: 0, unknown: 1 });
+    expect((await bed.session(7, sent.sessionId)).delivery).toBe('sent');
+    expect((await postApple(bed.app, report, appleSecret(7))).body).toMatchObject({ applied: 1 });
+    expect((await bed.session(7, sent.sessionId)).delivery).toBe('read');
+  });
+
   describe('replays', () => {
     it('a correctly signed Sinch callback with a timestamp outside the window is 401 and changes nothing', async () => {
       const sent = await bed.inviteSent(7, 'sinch', '+15557000004');
