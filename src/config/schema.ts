@@ -118,6 +118,11 @@ export const configSchema = z.strictObject({
       chatQueueMaxLen: z.number().int().positive().default(100_000),
       /** Milliseconds a Redis command may take on the request path before 1050. */
       redisCommandTimeoutMs: z.number().int().positive().default(2_000),
+      /**
+       * Milliseconds SIGTERM/SIGINT waits for the requests in flight to be answered and the
+       * keep-alive connections to close before cutting those still open (10 s).
+       */
+      shutdownGraceMs: z.number().int().positive().default(10_000),
     })
     .prefault({}),
   retry: z
