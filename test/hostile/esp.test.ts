@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT1_KEY, TENANT2_KEY } from '../support/gateway.js';
 import { WIRE_FORMS, type EspList, type EspMessage, type WireForm } from './esp-forms.js';
-import { answerOf, APPLE_BUSINESS_ID, CUSTOMER, expectContractAnswer, MARKER_NAME, rawExchange, startHostileGateway, WA_BUSINESS_ID, type Answer, type HostileCase, type HostileGateway, titled } from './support.js';
+import { answerOf, APPLE_BUSINESS_ID, CUSTOMER, expectContractAnswer, MARKER_NAME, rawExchange, expectLogsClean, startHostileGateway, WA_BUSINESS_ID, type Answer, type HostileCase, type HostileGateway, titled } from './support.js';
 
 /** A valid invite for the sample `order_ready` template, to be varied by each case. */
 function validInvite(): EspMessage {
@@ -241,4 +241,6 @@ describe('hostile POST /esp', () => {
     it.each(titled(cases))('%s', (_title, hostileCase) => run(hostileCase)());
     it('the service is still healthy after this batch', expectAlive);
   });
+
+  it('nothing the gateway logged carries the customer number or text', () => expectLogsClean(hostile.logs));
 });

@@ -13,6 +13,7 @@ import {
   MARKER_NAME,
   rawExchange,
   SINCH_CALLBACK_SECRET,
+  expectLogsClean,
   startHostileGateway,
   titled,
   WA_APP_SECRET,
@@ -63,6 +64,7 @@ const CAMPAIGN_JSON: Array<{ title: string; body: () => string; contentType?: st
   { title: 'a body that is true', body: () => 'true', status: 400, faultCode: 1001 },
   { title: 'broken JSON', body: () => `{"recipients":[{"_umsClientId":"${CUSTOMER}"`, status: 400, faultCode: 1001 },
   { title: 'an empty body', body: () => '', status: 400, faultCode: 1001 },
+  { title: 'a bare phone number as the body', body: () => `${CUSTOMER}x`, status: 400, faultCode: 1001 },
   { title: 'no recipients', body: () => JSON.stringify({ ...campaignBody(), recipients: undefined }), status: 400, faultCode: 1001, names: 'recipients' },
   { title: 'recipients as an object', body: () => JSON.stringify({ ...campaignBody(), recipients: { _umsClientId: CUSTOMER } }), status: 400, faultCode: 1001, names: 'recipients' },
   { title: 'parameters null', body: () => JSON.stringify({ ...campaignBody(), parameters: null }), status: 400, faultCode: 1001, names: 'parameters' },
@@ -354,4 +356,6 @@ describe('hostile requests on every route but POST /esp', () => {
     expect(status).toBe(200);
     expect(body.state).not.toBe('terminated');
   });
+
+  it('nothing the gateway logged carries the customer number or text', () => expectLogsClean(hostile.logs));
 });
