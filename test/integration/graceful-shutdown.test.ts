@@ -89,16 +89,22 @@ describe('graceful shutdown under load (SIGTERM)', () => {
   writeFileSync(configPath, JSON.stringify(testConfig()));
   const redis = new Redis(TEST_REDIS_URL);
   const prefixes: string[] = [];
+  const gateways: Gateway[] = [];
   afterAll(async () => {
+    // A failed run leaves the later gateways running: stop the ones this test started.
+    for (const gateway of gateways) if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
     for (const prefix of prefixes) await deleteKeys(redis, prefix);
     redis.disconnect();
   });
 
   it(`answers every request it started reading, refuses new connections and exits 0 (${RUNS} runs of ${REQUESTS} keep-alive invites over ${CONNECTIONS} connections)`, async () => {
+    // Started together (tsx takes seconds to start each), then shut down one by one.
+    const runs = Array.from({ length: RUNS }, (_, index) => uniquePrefix(`shutdown${index + 1}`));
+    prefixes.push(...runs);
+    const started = await Promise.all(runs.map((prefix) => startGateway(configPath, prefix)));
+    gateways.push(...started);
     for (let run = 1; run <= RUNS; run++) {
-      const prefix = uniquePrefix(`shutdown${run}`);
-      prefixes.push(prefix);
-      const gateway = await startGateway(configPath, prefix);
+      const gateway = started[run - 1]!;
       const outcomes = await loadThenSigterm(gateway);
       const exitCode = await gateway.exited;
 
