@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { readEnvironment } from './config/environment.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { createGateway, type Gateway } from './gateway.js';
-import { closeGracefullyOnDemand, type GracefulClose } from './http/graceful-close.js';
+import { gracefulCloser, type GracefulClose } from './http/graceful-close.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 
 /**
@@ -43,7 +43,7 @@ export async function main(): Promise<void> {
       const server = await new Promise<Server>((resolve) => {
         const listening = app.listen(env.PORT, () => resolve(listening));
       });
-      http = closeGracefullyOnDemand(server);
+      http = gracefulCloser(server);
       logger.info({ port: (server.address() as AddressInfo).port, role: env.GATEWAY_ROLE, config: env.GATEWAY_CONFIG }, 'invite-gateway listening');
     } else {
       logger.info({ role: env.GATEWAY_ROLE }, 'invite-gateway worker running');

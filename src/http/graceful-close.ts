@@ -20,7 +20,7 @@ export interface GracefulClose {
  * connection; one that stays unused is closed by the server's keep-alive timeout (announced to
  * clients in `Keep-Alive: timeout=`), or at the end of the grace period.
  */
-export function closeGracefullyOnDemand(server: Server): GracefulClose {
+export function gracefulCloser(server: Server): GracefulClose {
   const connections = new Set<Socket>();
   const inFlight = new Set<ServerResponse>();
   let closing = false;
