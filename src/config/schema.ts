@@ -128,6 +128,11 @@ export const configSchema = z.strictObject({
        * nothing (WhatsApp signatures carry no timestamp); default 86,400 (24 h).
        */
       webhookDedupeSeconds: z.number().int().positive().default(86_400),
+      /**
+       * Milliseconds SIGTERM/SIGINT waits for the requests in flight to be answered and the
+       * keep-alive connections to close before cutting those still open (10 s).
+       */
+      shutdownGraceMs: z.number().int().positive().default(10_000),
     })
     .prefault({}),
   retry: z
