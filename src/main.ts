@@ -1,24 +1,28 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { readEnvironment } from './config/environment.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { createGateway, type Gateway } from './gateway.js';
+import { gracefulCloser, type GracefulClose } from './http/graceful-close.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 
 /**
  * `npm start`: reads the environment and the JSON configuration, starts an embedded Redis when
  * `REDIS_URL` is unset, runs the gateway in its role and shuts down gracefully on SIGTERM/SIGINT
- * (stop accepting, let running deliveries finish, close Redis).
+ * (stop accepting, answer the requests in flight, let running deliveries finish, close Redis).
  */
 export async function main(): Promise<void> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] });
   let embedded: EmbeddedRedis | undefined;
   let gateway: Gateway | undefined;
-  let server: Server | undefined;
+  let http: GracefulClose | undefined;
+  let shutdownGraceMs = 0;
   try {
     const env = readEnvironment();
     const config = loadConfigFile(env.GATEWAY_CONFIG);
+    shutdownGraceMs = config.limits.shutdownGraceMs;
     let redisUrl = env.REDIS_URL;
     if (!redisUrl) {
       embedded = await startEmbeddedRedis();
@@ -36,10 +40,11 @@ export async function main(): Promise<void> {
     });
     if (gateway.app) {
       const app = gateway.app;
-      server = await new Promise<Server>((resolve) => {
+      const server = await new Promise<Server>((resolve) => {
         const listening = app.listen(env.PORT, () => resolve(listening));
       });
-      logger.info({ port: env.PORT, role: env.GATEWAY_ROLE, config: env.GATEWAY_CONFIG }, 'invite-gateway listening');
+      http = gracefulCloser(server);
+      logger.info({ port: (server.address() as AddressInfo).port, role: env.GATEWAY_ROLE, config: env.GATEWAY_CONFIG }, 'invite-gateway listening');
     } else {
       logger.info({ role: env.GATEWAY_ROLE }, 'invite-gateway worker running');
     }
@@ -53,15 +58,24 @@ export async function main(): Promise<void> {
     return;
   }
 
+  // Requests first, Redis last: every request the server started reading is answered while the
+  // gateway can still store it; only then do the deliveries finish and Redis close.
   const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    logger.info({ signal, graceMs: shutdownGraceMs }, 'shutting down');
+    const cut = (await http?.close(shutdownGraceMs)) ?? 0;
+    if (cut > 0) logger.warn({ connections: cut }, 'limits.shutdownGraceMs passed: open connections were closed');
     await gateway?.close();
     await embedded?.stop();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  // One graceful shutdown; a second signal of either kind finds no handler and kills at once.
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    void shutdown(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

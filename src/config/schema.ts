@@ -118,6 +118,21 @@ export const configSchema = z.strictObject({
       chatQueueMaxLen: z.number().int().positive().default(100_000),
       /** Milliseconds a Redis command may take on the request path before 1050. */
       redisCommandTimeoutMs: z.number().int().positive().default(2_000),
+      /**
+       * Seconds a provider webhook's signed timestamp may be away from now (Sinch, `X-Invite-Signature`)
+       * before it is refused as a replay; default 300 (5 minutes).
+       */
+      webhookToleranceSeconds: z.number().int().positive().default(300),
+      /**
+       * Seconds a provider status report (message id, status) is remembered so a replayed one changes
+       * nothing (WhatsApp signatures carry no timestamp); default 86,400 (24 h).
+       */
+      webhookDedupeSeconds: z.number().int().positive().default(86_400),
+      /**
+       * Milliseconds SIGTERM/SIGINT waits for the requests in flight to be answered and the
+       * keep-alive connections to close before cutting those still open (10 s).
+       */
+      shutdownGraceMs: z.number().int().positive().default(10_000),
     })
     .prefault({}),
   retry: z

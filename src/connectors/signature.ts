@@ -11,14 +11,31 @@ export function signedHeaders(body: string, secret: string, now = Date.now(), ev
   return { 'x-invite-signature': `t=${timestamp},v1=${signature}`, 'x-invite-event-id': eventId };
 }
 
+/** What a signature check found: `stale` is a correct form whose timestamp is outside the window. */
+export type SignatureCheck = 'valid' | 'stale' | 'invalid';
+
+/**
+ * Checks an `X-Invite-Signature` header (`t=<unix seconds>,v1=<hex>`, each once) against a body.
+ * A timestamp more than `toleranceSeconds` away from now, in either direction, is `stale`: a
+ * captured request cannot be replayed later, whatever its age.
+ */
+export function checkInviteSignature(header: string | undefined, body: string, secret: string, toleranceSeconds = 300, now = Date.now()): SignatureCheck {
+  const match = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/i.exec((header ?? '').replace(/\s+/g, ''));
+  if (!match) return 'invalid';
+  const [, t, v1] = match as unknown as [string, string, string];
+  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+  if (!sameHex(v1.toLowerCase(), expected)) return 'invalid';
+  return withinTolerance(t, toleranceSeconds, now) ? 'valid' : 'stale';
+}
+
 /** Checks an `X-Invite-Signature` header against a body, with a tolerance on the timestamp. */
 export function verifyInviteSignature(header: string | undefined, body: string, secret: string, toleranceSeconds = 300, now = Date.now()): boolean {
-  const parts = Object.fromEntries((header ?? '').split(',').map((part) => part.trim().split('=') as [string, string]));
-  const timestamp = Number(parts.t);
-  if (!Number.isInteger(timestamp) || !parts.v1) return false;
-  if (Math.abs(now / 1_000 - timestamp) > toleranceSeconds) return false;
-  const expected = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-  return sameHex(parts.v1, expected);
+  return checkInviteSignature(header, body, secret, toleranceSeconds, now) === 'valid';
+}
+
+/** A unix-seconds timestamp no further than `toleranceSeconds` from `now` (milliseconds). */
+function withinTolerance(unixSeconds: string, toleranceSeconds: number, now: number): boolean {
+  return Math.abs(now / 1_000 - Number(unixSeconds)) <= toleranceSeconds;
 }
 
 /** `X-Hub-Signature-256: sha256=<hex HMAC of the raw body with the app secret>` (WhatsApp webhooks). */
@@ -37,10 +54,19 @@ function sameHex(given: string, expected: string): boolean {
 
 /**
  * Sinch callback signature: base64 HMAC-SHA256 of `<raw body>.<nonce>.<timestamp>` with the
- * callback secret, in `x-sinch-webhook-signature` (nonce and timestamp in their own headers).
+ * callback secret, in `x-sinch-webhook-signature` (nonce and timestamp, unix seconds, in their own
+ * headers). A timestamp outside `toleranceSeconds` of now is `stale`, so an old callback cannot be
+ * replayed.
  */
-export function verifySinchSignature(headers: { signature?: string; nonce?: string; timestamp?: string }, rawBody: Buffer, secret: string): boolean {
-  if (!headers.signature || !headers.nonce || !headers.timestamp) return false;
+export function checkSinchSignature(
+  headers: { signature?: string; nonce?: string; timestamp?: string },
+  rawBody: Buffer,
+  secret: string,
+  toleranceSeconds = 300,
+  now = Date.now(),
+): SignatureCheck {
+  if (!headers.signature || !headers.nonce || !headers.timestamp || !/^\d{1,12}$/.test(headers.timestamp)) return 'invalid';
   const expected = createHmac('sha256', secret).update(Buffer.concat([rawBody, Buffer.from(`.${headers.nonce}.${headers.timestamp}`)])).digest('base64');
-  return sameHex(headers.signature, expected);
+  if (!sameHex(headers.signature, expected)) return 'invalid';
+  return withinTolerance(headers.timestamp, toleranceSeconds, now) ? 'valid' : 'stale';
 }

@@ -104,7 +104,7 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
     state: session.terminate ? 'terminated' : 'open',
     delivery: 'sent',
     set: { providerMessageId: accepted.providerMessageId, error: null, attemptSettled: true },
-    indexProviderMessage: true,
+    indexProviderMessage: { tenant: session.tenant, channel: session.channel },
     placement: session.terminate ? undefined : placementOf(session, deps.chatQueueMaxLen),
   });
   return 'sent';

@@ -23,21 +23,60 @@ export async function applyStatusReport(store: SessionStore, report: StatusRepor
   }
 }
 
+/** A channel of one tenant, as a webhook's signature and routing fields name it. */
+export interface ChannelRef {
+  tenant: number;
+  channel: string;
+}
+
+/** A provider's report about one of its messages (wamid, Sinch message id, MSP id). */
+export interface ProviderReport {
+  providerMessageId: string;
+  delivery: 'sent' | StatusReport['delivery'];
+  providerCode?: number;
+  message?: string;
+}
+
 /**
- * A provider's report about one of its messages (wamid, Sinch message id, MSP id): finds the
- * session through the provider-message index, then applies the report. Reports for unknown
- * messages are logged and dropped (the provider would otherwise retry them for days).
+ * What became of one report: `applied` (handed to the session; the store still only moves forward),
+ * `duplicate` (the same message id and status was seen within `dedupeSeconds`: a replay or a
+ * provider's repeat), `unknown` (no session of these channels sent that message).
  */
-export async function applyProviderReport(
-  store: SessionStore,
-  logger: Logger,
-  report: { providerMessageId: string; delivery: 'sent' | StatusReport['delivery']; providerCode?: number; message?: string },
-): Promise<void> {
-  const sessionId = await store.sessionIdOfProviderMessage(report.providerMessageId);
-  if (!sessionId) {
-    logger.info({ providerMessageId: report.providerMessageId }, 'delivery report for an unknown message');
-    return;
+export type ReportResult = 'applied' | 'duplicate' | 'unknown';
+
+/**
+ * Applies a provider's report to the session that sent the message on one of `channels`: the
+ * channels whose secret signed the webhook and whose routing fields (phone-number id, app id) it
+ * names. A message of any other channel is `unknown`, so one tenant's signed report can never
+ * change another tenant's session or suppress their recipient. Unknown messages are logged and
+ * dropped (the provider would otherwise retry them for days).
+ */
+export async function applyProviderReport(store: SessionStore, logger: Logger, report: ProviderReport, channels: ChannelRef[], dedupeSeconds: number): Promise<ReportResult> {
+  const found = await sessionOnChannels(store, channels, report.providerMessageId);
+  if (!found) {
+    logger.info({ providerMessageId: report.providerMessageId, channels: channels.map(channelName) }, 'delivery report for an unknown message');
+    return 'unknown';
   }
-  if (report.delivery === 'sent') await store.transition(sessionId, { delivery: 'sent' });
-  else await applyStatusReport(store, { sessionId, delivery: report.delivery, providerCode: report.providerCode, message: report.message });
+  const { tenant, channel, sessionId } = found;
+  if (!(await store.claimProviderReport(tenant, channel, report.providerMessageId, report.delivery, dedupeSeconds))) return 'duplicate';
+  try {
+    if (report.delivery === 'sent') await store.transition(sessionId, { delivery: 'sent' });
+    else await applyStatusReport(store, { sessionId, delivery: report.delivery, providerCode: report.providerCode, message: report.message });
+  } catch (error) {
+    await store.releaseProviderReport(tenant, channel, report.providerMessageId, report.delivery).catch(() => undefined);
+    throw error;
+  }
+  return 'applied';
+}
+
+async function sessionOnChannels(store: SessionStore, channels: ChannelRef[], providerMessageId: string) {
+  for (const { tenant, channel } of channels) {
+    const session = await store.sessionOfProviderMessage(tenant, channel, providerMessageId);
+    if (session) return session;
+  }
+  return undefined;
+}
+
+function channelName(ref: ChannelRef): string {
+  return `${ref.tenant}/${ref.channel}`;
 }

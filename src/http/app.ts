@@ -34,12 +34,16 @@ export function createApp(deps: AppDependencies): Express {
       response.status(503).set('Retry-After', '5').json({ error: 'Redis is unavailable; try again later' });
       return;
     }
-    deps.logger.error({ err: error }, 'unexpected error');
     const status = (error as { status?: number }).status;
     if (status && status >= 400 && status < 500) {
-      response.status(status).json({ error: (error as Error).message });
+      // The caller's mistake (a body parser's refusal): neither the log nor the answer may carry the
+      // body, which body-parser keeps on the error and V8 quotes in JSON syntax errors.
+      const type = (error as { type?: string }).type;
+      deps.logger.info({ status, type }, 'request refused');
+      response.status(status).json({ error: type === 'entity.parse.failed' ? 'the body is not valid JSON' : (error as Error).message });
       return;
     }
+    deps.logger.error({ err: error }, 'unexpected error');
     response.status(500).json({ error: 'internal error; it is logged' });
   });
   return app;

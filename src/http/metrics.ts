@@ -46,6 +46,20 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly webhookReports = new Counter({
+    name: 'invite_gateway_webhook_reports_total',
+    help: 'Provider status reports read from /webhooks/*, by provider and result (applied, duplicate, unknown, ignored)',
+    labelNames: ['provider', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookRefused = new Counter({
+    name: 'invite_gateway_webhook_refused_total',
+    help: 'Provider webhook requests refused, by provider and reason (signature, stale, shape)',
+    labelNames: ['provider', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(collectDefaults = true) {
     if (collectDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'invite_gateway_' });
   }

@@ -15,6 +15,8 @@ export function registerOpsRoutes(app: Express, deps: OpsDependencies): void {
   });
   app.get('/readyz', async (_request, response) => {
     const ready = await deps.redisAnswers();
+    // Like every 503 of the gateway: says when to look again.
+    if (!ready) response.set('Retry-After', '5');
     response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'redis unavailable' });
   });
   app.get('/metrics', async (_request, response) => {

@@ -1,15 +1,19 @@
-import express, { type Express, type Response } from 'express';
+import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
-import { verifyInviteSignature, verifySinchSignature } from '../connectors/signature.js';
+import { checkInviteSignature, checkSinchSignature } from '../connectors/signature.js';
+import { appleStatusReport, readPayload, sinchCallback } from '../connectors/webhook-payloads.js';
 import { applyProviderReport } from '../delivery/status-reports.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { bodyOf, parseJson } from './raw-body.js';
+import type { GatewayMetrics } from './metrics.js';
+import { bodyOf } from './raw-body.js';
+import { channelsWithConnector, refuseWebhook, ReportTally, signingChannels, staleSignatureMessage, type WebhookProvider } from './webhook-support.js';
 
 export interface ProviderWebhookDependencies {
   config: GatewayConfig;
   store: SessionStore;
   logger: Logger;
+  metrics: GatewayMetrics;
 }
 
 type Delivery = 'sent' | 'delivered' | 'read' | 'failed';
@@ -21,45 +25,50 @@ const APPLE_STATUS: Record<string, Delivery> = { sent: 'sent', delivered: 'deliv
  * Delivery reports from Sinch (`POST /webhooks/sinch`, signed with the connector's
  * `callbackSecret`) and from Apple MSPs (`POST /webhooks/apple`, a small neutral JSON
  * `{id, status, destinationId, code?}` signed with `X-Invite-Signature` and the MSP secret, since
- * MSPs differ). A bad signature is 401 and changes nothing.
+ * MSPs differ). A bad signature, or one whose timestamp is more than `limits.webhookToleranceSeconds`
+ * from now, is 401; a wrong shape is 400 naming the field; both change nothing. A report changes
+ * only a session of a channel whose secret signed it (for Sinch, also of the `app_id` it names).
  */
 export function registerProviderWebhooks(app: Express, deps: ProviderWebhookDependencies): void {
-  const connectors = deps.config.tenants.flatMap((tenant) => tenant.channels.map((channel) => channel.connector));
-  const sinchSecrets = connectors.flatMap((connector) => (connector.kind === 'sinch' && connector.callbackSecret ? [connector.callbackSecret] : []));
-  const appleSecrets = connectors.flatMap((connector) => (connector.kind === 'apple-msp' ? [connector.secret] : []));
+  const sinchChannels = channelsWithConnector(deps.config, 'sinch').filter(({ connector }) => connector.callbackSecret);
+  const appleChannels = channelsWithConnector(deps.config, 'apple-msp');
+  const { webhookToleranceSeconds: tolerance, webhookDedupeSeconds } = deps.config.limits;
   const rawBody = express.raw({ type: () => true, limit: '1mb' });
+  const refuseSignature = (response: express.Response, provider: WebhookProvider) => (reason: 'signature' | 'stale') =>
+    refuseWebhook(response, deps.metrics, provider, reason, reason === 'stale' ? staleSignatureMessage(tolerance) : 'bad or missing signature');
 
   app.post('/webhooks/sinch', rawBody, async (request, response) => {
     const raw = bodyOf(request);
-    const signature = { signature: request.get('x-sinch-webhook-signature'), nonce: request.get('x-sinch-webhook-signature-nonce'), timestamp: request.get('x-sinch-webhook-signature-timestamp') };
-    if (!sinchSecrets.some((secret) => verifySinchSignature(signature, raw, secret))) return unauthorized(response);
-    const report = parseJson(raw) as { message_delivery_report?: { message_id?: string; status?: string; reason?: { code?: string; description?: string } } } | undefined;
-    const delivery = report?.message_delivery_report;
-    if (delivery?.message_id && delivery.status && Object.hasOwn(SINCH_STATUS, delivery.status)) {
-      await applyProviderReport(deps.store, deps.logger, {
-        providerMessageId: delivery.message_id,
-        delivery: SINCH_STATUS[delivery.status]!,
-        message: delivery.reason?.description ?? delivery.reason?.code,
-      });
+    const headers = { signature: request.get('x-sinch-webhook-signature'), nonce: request.get('x-sinch-webhook-signature-nonce'), timestamp: request.get('x-sinch-webhook-signature-timestamp') };
+    const signedBy = signingChannels(sinchChannels, ({ connector }) => checkSinchSignature(headers, raw, connector.callbackSecret!, tolerance), refuseSignature(response, 'sinch'));
+    if (!signedBy) return;
+    const callback = readPayload(sinchCallback, raw);
+    if (!callback.ok) return refuseWebhook(response, deps.metrics, 'sinch', 'shape', callback.problem);
+
+    const tally = new ReportTally();
+    const report = callback.value.message_delivery_report;
+    if (report) {
+      const delivery = Object.hasOwn(SINCH_STATUS, report.status) ? SINCH_STATUS[report.status]! : undefined;
+      const appChannels = signedBy.filter(({ connector }) => connector.appId === callback.value.app_id);
+      const message = report.reason?.description ?? report.reason?.code;
+      tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: report.message_id, delivery, message }, appChannels, webhookDedupeSeconds) : 'ignored');
     }
-    response.json({ received: true });
+    tally.answer(response, deps.metrics, 'sinch');
   });
 
   app.post('/webhooks/apple', rawBody, async (request, response) => {
     const raw = bodyOf(request);
-    if (!appleSecrets.some((secret) => verifyInviteSignature(request.get('x-invite-signature'), raw.toString('utf8'), secret))) return unauthorized(response);
-    const report = parseJson(raw) as { id?: string; status?: string; code?: number } | undefined;
-    if (report?.id && report.status && Object.hasOwn(APPLE_STATUS, report.status)) {
-      await applyProviderReport(deps.store, deps.logger, {
-        providerMessageId: report.id,
-        delivery: APPLE_STATUS[report.status]!,
-        providerCode: typeof report.code === 'number' ? report.code : undefined,
-      });
-    }
-    response.json({ received: true });
-  });
-}
+    const body = raw.toString('utf8');
+    const header = request.get('x-invite-signature');
+    const signedBy = signingChannels(appleChannels, ({ connector }) => checkInviteSignature(header, body, connector.secret, tolerance), refuseSignature(response, 'apple'));
+    if (!signedBy) return;
+    const report = readPayload(appleStatusReport, raw);
+    if (!report.ok) return refuseWebhook(response, deps.metrics, 'apple', 'shape', report.problem);
 
-function unauthorized(response: Response): void {
-  response.status(401).json({ error: 'bad or missing signature' });
+    const tally = new ReportTally();
+    const { id, status, code } = report.value;
+    const delivery = Object.hasOwn(APPLE_STATUS, status) ? APPLE_STATUS[status]! : undefined;
+    tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: id, delivery, providerCode: code }, signedBy, webhookDedupeSeconds) : 'ignored');
+    tally.answer(response, deps.metrics, 'apple');
+  });
 }

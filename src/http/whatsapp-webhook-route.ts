@@ -2,39 +2,37 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { verifyHubSignature } from '../connectors/signature.js';
-import { applyProviderReport } from '../delivery/status-reports.js';
-import { bodyOf, parseJson } from './raw-body.js';
+import { readPayload, whatsappNotification, type WhatsAppStatus } from '../connectors/webhook-payloads.js';
+import { applyProviderReport, type ChannelRef, type ReportResult } from '../delivery/status-reports.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { GatewayMetrics } from './metrics.js';
+import { bodyOf } from './raw-body.js';
+import { channelsWithConnector, refuseWebhook, ReportTally, signingChannels, type ConnectorChannel } from './webhook-support.js';
 
 export interface WhatsAppWebhookDependencies {
   config: GatewayConfig;
   store: SessionStore;
   logger: Logger;
+  metrics: GatewayMetrics;
 }
 
-/** The part of a WhatsApp webhook this gateway reads: message statuses. */
-interface WhatsAppNotification {
-  entry?: Array<{ changes?: Array<{ value?: { statuses?: WhatsAppStatus[] } }> }>;
-}
-
-interface WhatsAppStatus {
-  id?: string;
-  status?: string;
-  errors?: Array<{ code?: number; title?: string; message?: string }>;
-}
+type CloudChannel = ConnectorChannel<'whatsapp-cloud'>;
 
 const DELIVERY_BY_STATUS = { sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed' } as const;
 
 /**
  * `GET /webhooks/whatsapp`: Meta's verification handshake (the channel's `verifyToken`).
  * `POST /webhooks/whatsapp`: status notifications, accepted only with a valid
- * `X-Hub-Signature-256` from one of the configured app secrets; a bad signature is 401 and
- * changes nothing.
+ * `X-Hub-Signature-256` from a configured app secret (a bad signature is 401 and changes nothing),
+ * and read whole before anything is applied (a wrong shape is 400 naming the field). A status
+ * changes only a session of a channel whose app secret signed the request and whose phone-number id
+ * the change names (`metadata.phone_number_id`). Meta's signature carries no timestamp, so replays
+ * are recognised by (message id, status), remembered `limits.webhookDedupeSeconds`.
  */
 export function registerWhatsAppWebhook(app: Express, deps: WhatsAppWebhookDependencies): void {
-  const connectors = deps.config.tenants.flatMap((tenant) => tenant.channels.map((channel) => channel.connector)).filter((connector) => connector.kind === 'whatsapp-cloud');
-  const verifyTokens = connectors.map((connector) => connector.verifyToken).filter((token): token is string => Boolean(token));
-  const appSecrets = connectors.map((connector) => connector.appSecret).filter((secret): secret is string => Boolean(secret));
+  const channels = channelsWithConnector(deps.config, 'whatsapp-cloud');
+  const verifyTokens = channels.map(({ connector }) => connector.verifyToken).filter((token): token is string => Boolean(token));
+  const { webhookDedupeSeconds } = deps.config.limits;
 
   app.get('/webhooks/whatsapp', (request, response) => {
     const { 'hub.mode': mode, 'hub.verify_token': token, 'hub.challenge': challenge } = request.query;
@@ -48,25 +46,38 @@ export function registerWhatsAppWebhook(app: Express, deps: WhatsAppWebhookDepen
   app.post('/webhooks/whatsapp', express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {
     const raw = bodyOf(request);
     const signature = request.get('x-hub-signature-256');
-    if (!appSecrets.some((secret) => verifyHubSignature(signature, raw, secret))) {
-      response.status(401).json({ error: 'bad or missing X-Hub-Signature-256' });
-      return;
+    const signedBy = signingChannels(
+      channels.filter(({ connector }) => connector.appSecret),
+      ({ connector }) => (verifyHubSignature(signature, raw, connector.appSecret!) ? 'valid' : 'invalid'),
+      () => refuseWebhook(response, deps.metrics, 'whatsapp', 'signature', 'bad or missing X-Hub-Signature-256'),
+    );
+    if (!signedBy) return;
+    const notification = readPayload(whatsappNotification, raw);
+    if (!notification.ok) return refuseWebhook(response, deps.metrics, 'whatsapp', 'shape', notification.problem);
+
+    const tally = new ReportTally();
+    for (const entry of notification.value.entry) {
+      for (const { value } of entry.changes) {
+        const numberChannels = channelsOfNumber(signedBy, value.metadata?.phone_number_id);
+        for (const status of value.statuses ?? []) tally.add(await applyWhatsAppStatus(status, numberChannels, webhookDedupeSeconds, deps));
+      }
     }
-    const notification = parseJson(raw) as WhatsAppNotification | undefined;
-    if (!notification) {
-      response.status(400).json({ error: 'the body is not JSON' });
-      return;
-    }
-    const statuses = (notification.entry ?? []).flatMap((entry) => (entry.changes ?? []).flatMap((change) => change.value?.statuses ?? []));
-    for (const status of statuses) await applyWhatsAppStatus(status, deps);
-    // 200 even for statuses of unknown messages: Meta would otherwise retry them for days.
-    response.json({ received: statuses.length });
+    tally.answer(response, deps.metrics, 'whatsapp');
   });
 }
 
-async function applyWhatsAppStatus(status: WhatsAppStatus, deps: WhatsAppWebhookDependencies): Promise<void> {
-  const delivery = status.status && Object.hasOwn(DELIVERY_BY_STATUS, status.status) ? DELIVERY_BY_STATUS[status.status as keyof typeof DELIVERY_BY_STATUS] : undefined;
-  if (!status.id || !delivery) return;
+/** The signing channels that send from this phone-number id: the only ones its statuses may change. */
+function channelsOfNumber(signedBy: CloudChannel[], phoneNumberId: string | undefined): ChannelRef[] {
+  return signedBy.filter(({ connector }) => {
+    const ids = connector.phoneNumberId;
+    return typeof ids === 'string' ? ids === phoneNumberId : Object.values(ids).includes(phoneNumberId ?? '');
+  });
+}
+
+async function applyWhatsAppStatus(status: WhatsAppStatus, channels: ChannelRef[], dedupeSeconds: number, deps: WhatsAppWebhookDependencies): Promise<ReportResult | 'ignored'> {
+  const delivery = Object.hasOwn(DELIVERY_BY_STATUS, status.status) ? DELIVERY_BY_STATUS[status.status as keyof typeof DELIVERY_BY_STATUS] : undefined;
+  if (!delivery) return 'ignored';
   const error = status.errors?.[0];
-  await applyProviderReport(deps.store, deps.logger, { providerMessageId: status.id, delivery, providerCode: error?.code, message: error?.message ?? error?.title });
+  const report = { providerMessageId: status.id, delivery, providerCode: error?.code, message: error?.message ?? error?.title };
+  return applyProviderReport(deps.store, deps.logger, report, channels, dedupeSeconds);
 }

@@ -38,9 +38,23 @@ export class RedisKeys {
     return `${this.prefix}:suppressed:${tenant}:${channel}:${clientIdHash}`;
   }
 
-  /** Provider message id (WhatsApp wamid, …) to session id, for status webhooks. */
-  providerMessage(providerMessageId: string): string {
+  /**
+   * Provider message id (WhatsApp wamid, …) of one channel to session id, for status webhooks. Scoped
+   * by channel, so a report signed by one tenant's channel can never find another tenant's session
+   * (and an id one channel's provider gives cannot displace another channel's).
+   */
+  providerMessage(tenant: number, channel: string, providerMessageId: string): string {
+    return `${this.prefix}:providermsg:${tenant}:${channel}:${providerMessageId}`;
+  }
+
+  /** The unscoped index of earlier versions, still read (with an ownership check) until its keys expire. */
+  legacyProviderMessage(providerMessageId: string): string {
     return `${this.prefix}:providermsg:${providerMessageId}`;
+  }
+
+  /** Set while a provider's report (message id, status) is remembered, so a replayed one changes nothing. */
+  providerReportSeen(tenant: number, channel: string, providerMessageId: string, status: string): string {
+    return `${this.prefix}:reportseen:${tenant}:${channel}:${status}:${providerMessageId}`;
   }
 
   /** Next free send slot of one business number (CLAIM_FOR_SEND in sessions/scripts.ts). */

@@ -87,8 +87,8 @@ export interface TransitionRequest {
   placement?: Placement;
   /** Leaving `queued` takes the invite out of this tenant's backlog. */
   backlogTenant?: number;
-  /** Index `set.providerMessageId` so status webhooks find the session. */
-  indexProviderMessage?: boolean;
+  /** Index `set.providerMessageId` under the session's channel so status webhooks find the session. */
+  indexProviderMessage?: { tenant: number; channel: string };
   at?: Date;
 }
 
@@ -255,8 +255,29 @@ export class SessionStore {
     await this.redis.hset(this.keys.session(sessionId), 'inFlight', '');
   }
 
-  async sessionIdOfProviderMessage(providerMessageId: string): Promise<string | undefined> {
-    return (await this.redis.get(this.keys.providerMessage(providerMessageId))) ?? undefined;
+  /**
+   * The session of a provider message id on one channel. Ids indexed by earlier versions (unscoped)
+   * are found too, but only when that session is on this channel.
+   */
+  async sessionOfProviderMessage(tenant: number, channel: string, providerMessageId: string): Promise<Session | undefined> {
+    const [scoped, legacy] = await this.redis.mget(this.keys.providerMessage(tenant, channel, providerMessageId), this.keys.legacyProviderMessage(providerMessageId));
+    const sessionId = scoped ?? legacy;
+    if (!sessionId) return undefined;
+    const session = await this.get(sessionId, { withHistory: false });
+    return session && session.tenant === tenant && session.channel === channel ? session : undefined;
+  }
+
+  /**
+   * Remembers a provider's report (message id, status) of one channel for `seconds`; false when it
+   * was already remembered, i.e. this one is a replay or a provider's repeat.
+   */
+  async claimProviderReport(tenant: number, channel: string, providerMessageId: string, status: string, seconds: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.providerReportSeen(tenant, channel, providerMessageId, status), '1', 'EX', seconds, 'NX')) === 'OK';
+  }
+
+  /** Forgets a claimed report whose change could not be stored, so the provider's retry applies it. */
+  async releaseProviderReport(tenant: number, channel: string, providerMessageId: string, status: string): Promise<void> {
+    await this.redis.del(this.keys.providerReportSeen(tenant, channel, providerMessageId, status));
   }
 
   /**
@@ -334,7 +355,7 @@ export class SessionStore {
       this.keys.sessionHistory(sessionId),
       placement ? this.keys.chatQueue(placement.tenant, placement.endpoint) : '',
       change.backlogTenant === undefined ? '' : this.keys.tenantBacklog(change.backlogTenant),
-      change.indexProviderMessage && change.set?.providerMessageId ? this.keys.providerMessage(change.set.providerMessageId) : '',
+      change.indexProviderMessage && change.set?.providerMessageId ? this.keys.providerMessage(change.indexProviderMessage.tenant, change.indexProviderMessage.channel, change.set.providerMessageId) : '',
       this.keys.deliveryStats(),
       placement ? this.keys.customerSession(placement.tenant, placement.entry.channel ?? '', hashCustomer(placement.entry.businessId ?? '', placement.entry.clientId ?? '')) : '',
       at,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { parseConfig } from '../../src/config/load.js';
 import type { GatewayConfigInput } from '../../src/config/schema.js';
 import { createGateway, type Gateway, type GatewayOptions, type GatewayRole } from '../../src/gateway.js';
@@ -79,7 +79,7 @@ export function gatewayOptions(overrides: Partial<GatewayOptions> & { redisPrefi
 }
 
 export async function startTestGateway(
-  options: { label: string; config?: GatewayConfigInput; role?: GatewayRole; templatesDir?: string } = { label: 'gw' },
+  options: { label: string; config?: GatewayConfigInput; role?: GatewayRole; templatesDir?: string; logger?: Logger } = { label: 'gw' },
 ): Promise<TestGateway> {
   const prefix = uniquePrefix(options.label);
   const gateway = await createGateway(
@@ -88,6 +88,7 @@ export async function startTestGateway(
       config: parseConfig(options.config ?? testConfig()),
       templatesDir: options.templatesDir ?? SAMPLE_TEMPLATES_DIR,
       role: options.role ?? 'all',
+      ...(options.logger ? { logger: options.logger } : {}),
     }),
   );
   const redis = new Redis(TEST_REDIS_URL);

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * The provider webhook bodies the gateway reads, as the providers publish them. Only the fields
+ * read are checked; unknown extra fields are allowed (providers add fields), so a body is refused
+ * only when a field the gateway uses has the wrong shape. Statuses are plain strings: a status the
+ * gateway does not know (Meta `deleted`, Sinch `SWITCHING_CHANNEL`) is ignored, not refused.
+ */
+
+/** Provider message ids (wamid, Sinch message id, MSP uuid) are short; a longer one is no id. */
+const messageId = z.string().min(1).max(256);
+const statusName = z.string().min(1).max(64);
+
+/** Meta's WhatsApp Cloud API webhook: `entry[].changes[].value.{metadata, statuses[]}`. */
+const whatsappStatus = z.object({
+  id: messageId,
+  status: statusName,
+  timestamp: z.string().optional(),
+  recipient_id: z.string().optional(),
+  errors: z
+    .array(
+      z.object({
+        code: z.number().int(),
+        title: z.string().optional(),
+        message: z.string().optional(),
+        error_data: z.object({ details: z.string().optional() }).optional(),
+      }),
+    )
+    .optional(),
+});
+
+const whatsappChangeValue = z
+  .object({
+    metadata: z.object({ phone_number_id: z.string().min(1) }).optional(),
+    statuses: z.array(whatsappStatus).optional(),
+  })
+  .superRefine((value, context) => {
+    // Statuses are matched to a channel by the number they were sent from.
+    if (value.statuses && !value.metadata) context.addIssue({ code: 'custom', path: ['metadata'], message: 'is required with statuses' });
+  });
+
+export const whatsappNotification = z.object({
+  object: z.string().optional(),
+  entry: z.array(z.object({ id: z.string().optional(), changes: z.array(z.object({ field: z.string().optional(), value: whatsappChangeValue })) })),
+});
+export type WhatsAppNotification = z.output<typeof whatsappNotification>;
+export type WhatsAppStatus = z.output<typeof whatsappStatus>;
+
+/** Sinch Conversation API callback: `app_id` and, for delivery reports, `message_delivery_report`. */
+export const sinchCallback = z.object({
+  app_id: z.string().min(1),
+  message_delivery_report: z
+    .object({
+      message_id: messageId,
+      status: statusName,
+      reason: z.object({ code: z.string().optional(), description: z.string().optional(), sub_code: z.string().optional() }).optional(),
+    })
+    .optional(),
+});
+export type SinchCallback = z.output<typeof sinchCallback>;
+
+/** The neutral Apple MSP status report (README): `{id, status, destinationId?, code?}`. */
+export const appleStatusReport = z.object({
+  id: messageId,
+  status: statusName,
+  destinationId: z.string().optional(),
+  code: z.number().int().optional(),
+});
+export type AppleStatusReport = z.output<typeof appleStatusReport>;
+
+export type PayloadReading<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/**
+ * Reads a webhook body with its schema: the value, or one sentence naming the first bad field by its
+ * path (`entry[0].changes must be an array`). The sentence never quotes the body's values.
+ */
+export function readPayload<T>(schema: z.ZodType<T>, raw: Buffer): PayloadReading<T> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { ok: false, problem: 'the body is not JSON' };
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0]!;
+  return { ok: false, problem: describeIssue(issue, body) };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, body: unknown): string {
+  const where = issue.path.length === 0 ? 'the body' : fieldPath(issue.path);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.path.length > 0 && valueAt(body, issue.path) === undefined) return `${where} is required`;
+      return `${where} must be ${withArticle(issue.expected)}`;
+    case 'too_small':
+      return issue.origin === 'string' ? `${where} must not be empty` : `${where} is too small`;
+    case 'too_big':
+      return issue.origin === 'string' ? `${where} must be at most ${String(issue.maximum)} characters` : `${where} is too large`;
+    case 'custom':
+      return `${where} ${issue.message}`;
+    default:
+      return `${where} is not valid`;
+  }
+}
+
+/** `['entry', 0, 'changes']` → `entry[0].changes`. */
+export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+function valueAt(body: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value: unknown = body;
+  for (const part of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+function withArticle(expected: string): string {
+  if (expected === 'int') return 'an integer';
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
