@@ -27,6 +27,7 @@ import { DoubtfulInvites } from './invite/doubtful-invites.js';
 import { SessionIdGenerator } from './sessions/session-id.js';
 import { SessionStore } from './sessions/session-store.js';
 import { ConversationStore } from './conversations/conversation-store.js';
+import { InboundReceiver } from './conversations/receive-inbound.js';
 import { loadStandardResponses } from './templates/catalog.js';
 
 export type GatewayRole = 'all' | 'api' | 'worker';
@@ -134,7 +135,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // The events stream is trimmed like the chat queues: routing reads both with consumer groups.
       eventsMaxLen: config.limits.chatQueueMaxLen,
     });
+    const inbound = new InboundReceiver({ config, conversations, ids, logger });
     app = createApp({
+      inbound,
       conversations,
       campaigns,
       runner,

@@ -29,14 +29,43 @@ const whatsappStatus = z.object({
     .optional(),
 });
 
+/** Meta's "messages" webhook: a customer's message of any type; the type's own object is read loosely. */
+const mediaObject = z.object({ id: z.string().optional(), mime_type: z.string().optional(), caption: z.string().optional(), filename: z.string().optional() });
+const whatsappMessage = z.object({
+  from: z.string().regex(/^\+?\d{5,20}$/, 'must be a phone number in digits'),
+  id: messageId,
+  timestamp: z.string(),
+  type: z.string().min(1).max(64),
+  context: z.object({ id: z.string().optional(), from: z.string().optional() }).optional(),
+  text: z.object({ body: z.string().optional() }).optional(),
+  button: z.object({ text: z.string().optional(), payload: z.string().optional() }).optional(),
+  interactive: z
+    .object({
+      type: z.string().optional(),
+      button_reply: z.object({ id: z.string().optional(), title: z.string().optional() }).optional(),
+      list_reply: z.object({ id: z.string().optional(), title: z.string().optional(), description: z.string().optional() }).optional(),
+    })
+    .optional(),
+  image: mediaObject.optional(),
+  document: mediaObject.optional(),
+  audio: mediaObject.optional(),
+  video: mediaObject.optional(),
+  sticker: mediaObject.optional(),
+  location: z.object({ latitude: z.number().optional(), longitude: z.number().optional(), name: z.string().optional(), address: z.string().optional(), url: z.string().optional() }).optional(),
+  contacts: z.array(z.unknown()).optional(),
+  reaction: z.object({ message_id: z.string().optional(), emoji: z.string().optional() }).optional(),
+});
+
 const whatsappChangeValue = z
   .object({
     metadata: z.object({ phone_number_id: z.string().min(1) }).optional(),
     statuses: z.array(whatsappStatus).optional(),
+    contacts: z.array(z.object({ wa_id: z.string().optional(), profile: z.object({ name: z.string().optional() }).optional() })).optional(),
+    messages: z.array(whatsappMessage).optional(),
   })
   .superRefine((value, context) => {
-    // Statuses are matched to a channel by the number they were sent from.
-    if (value.statuses && !value.metadata) context.addIssue({ code: 'custom', path: ['metadata'], message: 'is required with statuses' });
+    // Statuses and messages are matched to a channel by the business number.
+    if ((value.statuses || value.messages) && !value.metadata) context.addIssue({ code: 'custom', path: ['metadata'], message: 'is required with statuses or messages' });
   });
 
 export const whatsappNotification = z.object({
@@ -45,6 +74,7 @@ export const whatsappNotification = z.object({
 });
 export type WhatsAppNotification = z.output<typeof whatsappNotification>;
 export type WhatsAppStatus = z.output<typeof whatsappStatus>;
+export type WhatsAppChangeValue = z.output<typeof whatsappChangeValue>;
 
 /** Sinch Conversation API callback: `app_id` and, for delivery reports, `message_delivery_report`. */
 export const sinchCallback = z.object({

@@ -1,4 +1,5 @@
 import type { InboundMessage } from './inbound.js';
+import type { WhatsAppChangeValue } from './webhook-payloads.js';
 
 /**
  * Reads the `messages[]` of one WhatsApp Cloud API webhook change (Meta's "messages" webhook
@@ -7,41 +8,11 @@ import type { InboundMessage } from './inbound.js';
  * `contacts[].profile.name` their display name. Types the gateway does not know (`unsupported`,
  * `order`, `system` …) are kept as `richContent` with their type, so nothing is dropped in silence.
  */
-export interface WhatsAppInboundValue {
-  metadata: { phone_number_id: string; display_phone_number?: string };
-  contacts?: Array<{ wa_id?: string; profile?: { name?: string } }>;
-  messages?: WhatsAppMessage[];
-}
-
-export interface WhatsAppMessage {
-  from: string;
-  id: string;
-  timestamp: string;
-  type: string;
-  context?: { id?: string; from?: string };
-  text?: { body?: string };
-  button?: { text?: string; payload?: string };
-  interactive?: { type?: string; button_reply?: { id?: string; title?: string }; list_reply?: { id?: string; title?: string; description?: string } };
-  image?: WhatsAppMedia;
-  document?: WhatsAppMedia;
-  audio?: WhatsAppMedia;
-  video?: WhatsAppMedia;
-  sticker?: WhatsAppMedia;
-  location?: { latitude?: number; longitude?: number; name?: string; address?: string; url?: string };
-  contacts?: unknown[];
-  reaction?: { message_id?: string; emoji?: string };
-}
-
-interface WhatsAppMedia {
-  id?: string;
-  mime_type?: string;
-  caption?: string;
-  filename?: string;
-}
+type WhatsAppMessage = NonNullable<WhatsAppChangeValue['messages']>[number];
 
 const MEDIA_TYPES = ['image', 'document', 'audio', 'video', 'sticker'] as const;
 
-export function readWhatsAppMessages(value: WhatsAppInboundValue, businessId: string): InboundMessage[] {
+export function readWhatsAppMessages(value: Pick<WhatsAppChangeValue, 'contacts' | 'messages'>, businessId: string): InboundMessage[] {
   const names = new Map((value.contacts ?? []).map((contact) => [contact.wa_id, contact.profile?.name]));
   return (value.messages ?? []).map((message) => ({
     providerMessageId: message.id,

@@ -77,7 +77,7 @@ export class ConversationStore {
     };
     const [kind, first = '', created, messageId = ''] = await this.redis.igRecordInbound(
       this.keys.inboundSeen(channel.tenant, channel.name, hash(message.providerMessageId)),
-      message.replyToProviderMessageId ? this.keys.providerMessage(message.replyToProviderMessageId) : '',
+      message.replyToProviderMessageId ? this.keys.providerMessage(channel.tenant, channel.name, message.replyToProviderMessageId) : '',
       this.keys.customerSession(channel.tenant, channel.name, hashCustomer(message.businessId, message.clientId)),
       this.keys.tenantEvents(channel.tenant),
       this.keys.session(newSessionId),

@@ -2,7 +2,9 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { verifyHubSignature } from '../connectors/signature.js';
-import { readPayload, whatsappNotification, type WhatsAppStatus } from '../connectors/webhook-payloads.js';
+import { readPayload, whatsappNotification, type WhatsAppChangeValue, type WhatsAppStatus } from '../connectors/webhook-payloads.js';
+import { readWhatsAppMessages } from '../connectors/whatsapp-inbound.js';
+import type { InboundReceiver } from '../conversations/receive-inbound.js';
 import { applyProviderReport, type ChannelRef, type ReportResult } from '../delivery/status-reports.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -14,6 +16,8 @@ export interface WhatsAppWebhookDependencies {
   store: SessionStore;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** Customer messages (`messages[]`) go to their conversation. */
+  inbound: InboundReceiver;
 }
 
 type CloudChannel = ConnectorChannel<'whatsapp-cloud'>;
@@ -60,14 +64,39 @@ export function registerWhatsAppWebhook(app: Express, deps: WhatsAppWebhookDepen
       for (const { value } of entry.changes) {
         const numberChannels = channelsOfNumber(signedBy, value.metadata?.phone_number_id);
         for (const status of value.statuses ?? []) tally.add(await applyWhatsAppStatus(status, numberChannels, webhookDedupeSeconds, deps));
+        for (const result of await receiveWhatsAppMessages(value, numberChannels, deps)) tally.add(result);
       }
     }
     tally.answer(response, deps.metrics, 'whatsapp');
   });
 }
 
+/**
+ * A change's customer messages, recorded on the conversation of the channel that owns the business
+ * number (`metadata.phone_number_id`) among those whose secret signed the request. A number no
+ * signing channel sends from changes nothing (counted as unknown).
+ */
+async function receiveWhatsAppMessages(value: WhatsAppChangeValue, channels: CloudChannel[], deps: WhatsAppWebhookDependencies): Promise<Array<'applied' | 'duplicate' | 'unknown'>> {
+  const messages = value.messages ?? [];
+  const channel = channels[0];
+  const businessId = channel ? businessIdOfNumber(channel, value.metadata?.phone_number_id ?? '', deps.config) : undefined;
+  if (!channel || !businessId) return messages.map(() => 'unknown');
+  const results: Array<'applied' | 'duplicate' | 'unknown'> = [];
+  for (const message of readWhatsAppMessages(value, businessId)) results.push(await deps.inbound.receive(channel, message));
+  return results;
+}
+
+/** The business id (`_umsBusinessId`) a channel sends from with this phone-number id. */
+function businessIdOfNumber(channel: CloudChannel, phoneNumberId: string, config: GatewayConfig): string | undefined {
+  const ids = channel.connector.phoneNumberId;
+  // A string phone-number id belongs to a channel with one business id (configuration rule).
+  const soleBusinessId = () => config.tenants.find((tenant) => tenant.id === channel.tenant)?.channels.find((candidate) => candidate.name === channel.channel)?.businessIds[0];
+  if (typeof ids === 'string') return ids === phoneNumberId ? soleBusinessId() : undefined;
+  return Object.entries(ids).find(([, id]) => id === phoneNumberId)?.[0];
+}
+
 /** The signing channels that send from this phone-number id: the only ones its statuses may change. */
-function channelsOfNumber(signedBy: CloudChannel[], phoneNumberId: string | undefined): ChannelRef[] {
+function channelsOfNumber(signedBy: CloudChannel[], phoneNumberId: string | undefined): CloudChannel[] {
   return signedBy.filter(({ connector }) => {
     const ids = connector.phoneNumberId;
     return typeof ids === 'string' ? ids === phoneNumberId : Object.values(ids).includes(phoneNumberId ?? '');

@@ -48,7 +48,7 @@ describe('conversation store: which session a customer message lands on', () => 
       state: terminate ? 'terminated' : 'open',
       delivery: 'sent',
       set: { providerMessageId: wamid },
-      indexProviderMessage: true,
+      indexProviderMessage: { tenant, channel },
       ...(terminate ? {} : { placement }),
     });
     return session.sessionId;

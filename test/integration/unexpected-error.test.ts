@@ -33,6 +33,7 @@ describe('when the gateway fails unexpectedly', () => {
       store: new SessionStore(redis, new RedisKeys('igtest:unexpected'), 60),
       queue: undefined as never,
       conversations: undefined as never,
+      inbound: undefined as never,
       redisAnswers: async () => true,
     });
     const response = await request(app).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(jsonInvite({ referenceId: 5 }));
