@@ -131,9 +131,10 @@ describe('hostile campaign uploads', () => {
     expect(status).toBe(400);
     expect(text.length).toBeLessThan(1024);
     expect(JSON.parse(text).Request).toEqual({ FaultCode: 1001, FaultString: 'CSV line 1 column 2: the line is longer than 65536 bytes (limits.csvLineBytes)' });
-    // Generous bounds for a shared 2-core machine; before the limit this took 4-7 s and stalled /livez 0.8 s.
-    expect(took).toBeLessThan(2_000);
-    expect(slowest).toBeLessThan(300);
+    // Generous bounds for a shared, busy 2-core machine (alone: about 450 ms and 120 ms); before
+    // the line limit this took 4-7 s and stalled /livez 0.8 s.
+    expect(took).toBeLessThan(2_500);
+    expect(slowest).toBeLessThan(600);
     expect(await storedCampaignKeys()).toEqual([]);
   });
 
@@ -188,6 +189,16 @@ describe('hostile campaign uploads', () => {
     const csv = await postCsv(csvWith(['+15557020701,Ana,A-1', '"+15557020702","Bo ""the"" second",A-2']));
     expect(csv.status).toBe(202);
     expect(csv.body.rows).toBe(2);
+  });
+
+  it('answers a body refused on another route (webhook over 1 MB) with its problem only, logged without a stack', async () => {
+    const before = logLines.length;
+    const response = await request(server).post('/webhooks/whatsapp').set('content-type', 'application/json').send(`{"from":"${CUSTOMER}","text":"${'x'.repeat(1_100_000)}"}`);
+    expect(response.status).toBe(413);
+    expect(response.body).toEqual({ error: 'the body is larger than the configured limit' });
+    const logged = logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toEqual([expect.objectContaining({ level: 40, msg: 'request body refused', type: 'entity.too.large', status: 413, path: '/webhooks/whatsapp' })]);
+    expect(Object.keys(logged[0]!)).not.toContain('err');
   });
 
   it('logs no customer data and no stack for any of the refused bodies', () => {
