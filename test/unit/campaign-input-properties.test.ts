@@ -118,3 +118,25 @@ describe('the JSON text check', () => {
     expect(findJsonProblem(nested(33))).toMatchObject({ kind: 'depth', line: 1, column: 33 });
   });
 });
+
+describe('the CSV reader on one huge line', () => {
+  it('stops reading within a chunk or two after csvLineBytes, whatever the line length', async () => {
+    let pulled = 0;
+    const chunk = Buffer.alloc(16_384, 'a');
+    async function* sixMegabyteLine() {
+      yield Buffer.from('_umsClientId,Contact.');
+      for (let i = 0; i < 384; i++) {
+        pulled += chunk.length;
+        yield chunk;
+      }
+    }
+    await expect(readCsvFrom(Readable.from(sixMegabyteLine()))).rejects.toThrow('CSV line 1 column 2: the line is longer than 256 bytes (limits.csvLineBytes)');
+    expect(pulled).toBeLessThanOrEqual(4 * chunk.length);
+  });
+});
+
+async function readCsvFrom(body: Readable): Promise<number> {
+  let rows = 0;
+  for await (const _row of csvRows(body, LIMITS)) rows++;
+  return rows;
+}
