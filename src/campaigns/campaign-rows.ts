@@ -30,8 +30,9 @@ const EXCERPT_CHARS = 40;
 export async function* csvRows(body: Readable, limits: CampaignInputLimits): AsyncGenerator<CampaignRowData> {
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, max_record_size: limits.csvLineBytes });
   const counter = byteLimit(limits.campaignCsvBytes);
-  // Errors of the request or the counter end the parser's iteration with that error.
-  body.on('error', (error) => parser.destroy(error));
+  // A client that goes away mid-upload is a cut-off body (1001), not a gateway error to log; the
+  // counter's error is already the fault to answer. Either ends the parser's iteration.
+  body.on('error', () => parser.destroy(fault('bodyUnreadable', 'the CSV body was cut off before its end')));
   counter.on('error', (error) => parser.destroy(error));
   body.pipe(counter).pipe(parser);
   let columns: ColumnSetter[] | undefined;

@@ -140,3 +140,12 @@ async function readCsvFrom(body: Readable): Promise<number> {
   for await (const _row of csvRows(body, LIMITS)) rows++;
   return rows;
 }
+
+describe('the CSV reader when the client goes away', () => {
+  it('answers a cut-off body as 1001 instead of passing the socket error on', async () => {
+    const body = new Readable({ read() {} });
+    body.push('_umsClientId\n+15551230001\n');
+    setImmediate(() => body.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+    await expect(readCsvFrom(body)).rejects.toMatchObject({ faultCode: 1001, message: 'the CSV body was cut off before its end' });
+  });
+});
