@@ -2,7 +2,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { TenantConfig } from '../config/schema.js';
-import { csvRows, readJsonCampaign, type CampaignInputLimits } from '../campaigns/campaign-rows.js';
+import { csvRows, nameExcerpt, readJsonCampaign, type CampaignInputLimits } from '../campaigns/campaign-rows.js';
 import { campaignRequestList, type CampaignRunner } from '../campaigns/campaign-runner.js';
 import type { CampaignRowData, CampaignStore, RowState } from '../campaigns/campaign-store.js';
 import { EspFault, fault } from '../esp/faults.js';
@@ -39,7 +39,7 @@ export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDepende
 
   app.post('/campaigns', authenticate, async (request, response) => {
     try {
-      const upload = request.is('text/csv') ? csvUpload(request, deps.limits) : readJsonCampaign(JSON.parse(await readJsonText(readJsonBody, request, response, deps)), deps.limits);
+      const upload = await readUpload(readJsonBody, request, response, deps);
       response.status(202).json(await storeCampaign(deps, response.locals.tenant as TenantConfig, upload));
     } catch (error) {
       if (!(error instanceof EspFault)) throw error;
@@ -99,6 +99,13 @@ interface CampaignUpload {
   rows: AsyncIterable<CampaignRowData> | Iterable<CampaignRowData>;
 }
 
+/** A CSV upload streams its rows; a JSON one is read and checked whole first. */
+async function readUpload(readJsonBody: express.RequestHandler, request: Request, response: Response, deps: CampaignsRouteDependencies): Promise<CampaignUpload> {
+  if (request.is('text/csv')) return csvUpload(request, deps.limits);
+  const text = await readJsonText(readJsonBody, request, response, deps);
+  return readJsonCampaign(JSON.parse(text), deps.limits);
+}
+
 /**
  * The JSON body as text, refused with 1001 when it is not JSON (naming line and column, quoting
  * nothing), nested deeper than the ESP allows, too large (413) or of another type (415).
@@ -137,7 +144,7 @@ function csvUpload(request: Request, limits: CampaignInputLimits): CampaignUploa
   const userData: Record<string, string> = {};
   let name = '';
   for (const [key, value] of Object.entries(request.query)) {
-    if (typeof value !== 'string') throw fault('malformedParameter', `query parameter ${key} is given more than once`);
+    if (typeof value !== 'string') throw fault('malformedParameter', `query parameter ${nameExcerpt(key)} is given more than once`);
     if (key === 'name') name = value;
     else if (key.startsWith('CustomProperties.')) customProperties[key.slice('CustomProperties.'.length)] = value;
     else if (key.startsWith('UserData.')) userData[key.slice('UserData.'.length)] = value;
