@@ -1,5 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { bodyProblem, logBodyProblem } from './body-errors.js';
 import { registerCampaignRoutes, type CampaignsRouteDependencies } from './campaigns-route.js';
 import { registerChannelsRoutes } from './channels-route.js';
 import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
@@ -8,7 +9,7 @@ import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessio
 import { registerProviderWebhooks } from './provider-webhooks-route.js';
 import { registerWhatsAppWebhook, type WhatsAppWebhookDependencies } from './whatsapp-webhook-route.js';
 
-export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & Partial<Omit<CampaignsRouteDependencies, 'apiKeys'>> & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
+export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & Partial<Omit<CampaignsRouteDependencies, 'apiKeys' | 'limits' | 'logger'>> & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
 
 export function createApp(deps: AppDependencies): Express {
   const app = express();
@@ -19,29 +20,32 @@ export function createApp(deps: AppDependencies): Express {
   registerSessionsRoutes(app, deps);
   registerChannelsRoutes(app, deps);
   const { campaigns, runner, catalog, ids } = deps;
-  if (campaigns && runner && catalog && ids) registerCampaignRoutes(app, { apiKeys: deps.apiKeys, campaigns, runner, catalog, ids });
+  if (campaigns && runner && catalog && ids) registerCampaignRoutes(app, { apiKeys: deps.apiKeys, campaigns, runner, catalog, ids, limits: deps.config.limits, logger: deps.logger });
   registerWhatsAppWebhook(app, deps);
   registerProviderWebhooks(app, deps);
   registerOpsRoutes(app, deps);
   app.use((_request, response) => {
     response.status(404).json({ error: 'not found' });
   });
-  // Last resort for non-ESP routes (POST /esp answers its own faults): no stack in the body.
-  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+  // Last resort for non-ESP routes (POST /esp answers its own faults): no stack in the body, and
+  // for a body the parser refused, no part of the body in the answer or the log either.
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     if (isRedisUnavailable(error)) {
       response.status(503).set('Retry-After', '5').json({ error: 'Redis is unavailable; try again later' });
       return;
     }
-    const status = (error as { status?: number }).status;
-    if (status && status >= 400 && status < 500) {
-      // The caller's mistake (a body parser's refusal): neither the log nor the answer may carry the
-      // body, which body-parser keeps on the error and V8 quotes in JSON syntax errors.
-      const type = (error as { type?: string }).type;
-      deps.logger.info({ status, type }, 'request refused');
-      response.status(status).json({ error: type === 'entity.parse.failed' ? 'the body is not valid JSON' : (error as Error).message });
+    const refused = bodyProblem(error);
+    if (refused) {
+      logBodyProblem(deps.logger, request, refused);
+      response.status(refused.status).json({ error: refused.message });
       return;
     }
     deps.logger.error({ err: error }, 'unexpected error');
+    const { status, expose } = error as { status?: number; expose?: boolean };
+    if (status && status >= 400 && status < 500 && expose) {
+      response.status(status).json({ error: (error as Error).message });
+      return;
+    }
     response.status(500).json({ error: 'internal error; it is logged' });
   });
   return app;
