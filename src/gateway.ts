@@ -115,6 +115,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       inviteToChat,
       apiKeys: new ApiKeys(config),
       bodyLimitBytes: config.limits.bodyBytes,
+      maxNestingDepth: config.limits.maxNestingDepth,
       metrics: new GatewayMetrics(options.processMetrics ?? true),
       logger,
       config,
