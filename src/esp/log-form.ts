@@ -62,8 +62,9 @@ function direction(words: string): 'sent' | 'received' {
   return words.charCodeAt(0) === 115 /* s */ || words.charCodeAt(0) === 83 /* S */ ? 'sent' : 'received';
 }
 
-const TYPED_VALUE = /^ +\[(\w+)\] *=(.*)$/;
-const ATTRIBUTE = /^(?:Attribute(\w+)|(attr_\w+))(?:\s+\[(\w+)\] *= *|\s+)(.*)$/;
+// `s`: a value may hold U+2028/U+2029, which `.` would not match (lines are split at \n only).
+const TYPED_VALUE = /^ +\[(\w+)\] *=(.*)$/s;
+const ATTRIBUTE = /^(?:Attribute(\w+)|(attr_\w+))(?:\s+\[(\w+)\] *= *|\s+)(.*)$/s;
 
 interface OpenList {
   indent: number;
@@ -89,6 +90,11 @@ class OpenLists {
   parentOf(indent: number): OpenList {
     while (this.open.length > 1 && this.open[this.open.length - 1]!.indent >= indent) this.open.pop();
     return this.open[this.open.length - 1]!;
+  }
+
+  /** True for the message's own attributes, where log names (`attr_ref_id`, …) stand for ESP names. */
+  isAttributes(list: KvList): boolean {
+    return list === this.open[0]!.list;
   }
 
   /** True while only the attributes are open (no list line read yet). */
@@ -191,14 +197,16 @@ function attributeName(name: string): string {
 }
 
 function readTypedValue(key: string, type: string, value: string, indent: number, into: KvList, lists: OpenLists, lineNumber: number): void {
+  // Inside a list a key is the client's own: a Parameters entry named `request` stays `request`.
+  const name = lists.isAttributes(into) ? attributeName(key) : key;
   switch (type) {
     case 'list':
     case 'kvlist':
-      lists.openList(attributeName(key), indent, into, lineNumber);
+      lists.openList(name, indent, into, lineNumber);
       return;
     case 'int':
       if (!/^-?\d+$/.test(value)) throw unreadable(lineNumber, `'${key}' is typed [int] but does not hold an integer`);
-      addEntry(into, attributeName(key), Number(value));
+      addEntry(into, name, Number(value));
       return;
     case 'str': {
       const first = value.indexOf('"');
