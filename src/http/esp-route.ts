@@ -104,9 +104,14 @@ function bodyHeadersProblem(request: Request, limitBytes: number): EspFault | un
   // Compared as body-parser compares it, so that what passes here is what it inflates.
   const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (!SUPPORTED_ENCODINGS.has(encoding)) {
-    return fault('bodyUnreadable', `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send identity, gzip, deflate or br`, { httpStatus: 415 });
+    return unsupportedEncoding(encoding);
   }
   return undefined;
+}
+
+/** 415 naming the encoding (cut short: it is the caller's header, echoed only to name it). */
+function unsupportedEncoding(encoding: string): EspFault {
+  return fault('bodyUnreadable', `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send identity, gzip, deflate or br`, { httpStatus: 415 });
 }
 
 /** A body-parser error as fault 1001 with the status it stands for, by its `type`. */
@@ -117,6 +122,8 @@ function bodyReadingFault(request: Request, error: unknown): EspFault {
       return fault('bodyUnreadable', 'the body is larger than the configured limit (limits.bodyBytes)', { httpStatus: 413 });
     case 'charset.unsupported':
       return fault('bodyUnreadable', `unsupported charset in Content-Type: ${request.get('content-type')}`, { httpStatus: 415 });
+    case 'encoding.unsupported': // refused from the header already; kept should body-parser refuse more
+      return unsupportedEncoding(String(request.headers['content-encoding']));
     case 'request.size.invalid':
       return fault('bodyUnreadable', 'the body does not have the length its Content-Length declares');
     default:
