@@ -10,7 +10,7 @@ const LIST_COLUMNS = ['Contact', 'Agent', 'CustomProperties', 'UserData'] as con
 type ListColumn = (typeof LIST_COLUMNS)[number];
 
 /** The upload limits of `limits` in the configuration (see src/config/schema.ts for units and defaults). */
-export type CampaignInputLimits = Pick<GatewayConfig['limits'], 'campaignJsonBytes' | 'campaignCsvBytes' | 'csvFieldBytes' | 'csvLineBytes' | 'campaignRows'>;
+export type CampaignInputLimits = Pick<GatewayConfig['limits'], 'campaignJsonBytes' | 'campaignCsvBytes' | 'csvFieldBytes' | 'csvLineBytes' | 'campaignRows' | 'maxNestingDepth'>;
 
 /**
  * Faults quote at most this many characters of what was wrong, and only names (keys, column

@@ -110,6 +110,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Largest `POST /esp` body, bytes. */
       bodyBytes: z.number().int().positive().default(262_144),
+      /** How deep KVLists may nest in a `POST /esp` body, levels (`Request` is 1, `Parameters` 2, `Contact` 3); default 32. Deeper is fault 1001. */
+      maxNestingDepth: z.number().int().min(3).max(256).default(32),
       /** How long session records live in Redis, seconds (7 days). */
       sessionTtlSeconds: z.number().int().positive().default(604_800),
       /** Invites of one tenant waiting for delivery before 1050 is answered. */

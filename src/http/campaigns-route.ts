@@ -129,7 +129,8 @@ async function readJsonText(readBody: express.RequestHandler, request: Request, 
   } catch {
     throw fault('bodyUnreadable', 'the body is not valid UTF-8');
   }
-  const problem = findJsonProblem(text);
+  // The campaign's parameters become ESP lists: the same nesting limit as POST /esp.
+  const problem = findJsonProblem(text, deps.limits.maxNestingDepth);
   if (problem) throw fault('bodyUnreadable', describeJsonProblem(problem));
   return text;
 }

@@ -5,7 +5,7 @@
  * would accept and the code walking the value afterwards would pay for.
  */
 
-/** How deep objects and arrays may nest in a JSON body; the same limit as `POST /esp`'s. */
+/** How deep objects and arrays may nest when no limit is given: `limits.maxNestingDepth`'s default. */
 export const MAX_NESTING_DEPTH = 32;
 
 export interface JsonTextProblem {
@@ -77,7 +77,7 @@ class JsonScanner {
       this.skipWhitespace();
       const code = this.text.charCodeAt(this.position);
       if (code !== OPEN_OBJECT && code !== OPEN_ARRAY) return this.readScalar(code);
-      if (this.open.length >= this.maxDepth) throw new ScanFailure(`nests objects and arrays deeper than ${this.maxDepth} levels`, this.position, 'depth');
+      if (this.open.length >= this.maxDepth) throw new ScanFailure(`nests objects and arrays deeper than ${this.maxDepth} levels (limits.maxNestingDepth)`, this.position, 'depth');
       this.open.push(code);
       this.position++;
       this.skipWhitespace();

@@ -5,7 +5,7 @@ import { csvRows, readJsonCampaign, type CampaignInputLimits } from '../../src/c
 import { EspFault } from '../../src/esp/faults.js';
 import { findJsonProblem } from '../../src/http/json-text.js';
 
-const LIMITS: CampaignInputLimits = { campaignJsonBytes: 1_000_000, campaignCsvBytes: 1_000_000, csvFieldBytes: 64, csvLineBytes: 256, campaignRows: 20 };
+const LIMITS: CampaignInputLimits = { campaignJsonBytes: 1_000_000, campaignCsvBytes: 1_000_000, csvFieldBytes: 64, csvLineBytes: 256, campaignRows: 20, maxNestingDepth: 32 };
 
 async function readCsv(body: Buffer): Promise<unknown[]> {
   const rows: unknown[] = [];
