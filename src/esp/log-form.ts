@@ -249,6 +249,7 @@ function unreadable(lineNumber: number, problem: string) {
 
 /** `POST /esp` with `text/plain`: exactly one logged Request3rdServer, in either style. */
 export function parseLoggedRequest(text: string, limits: ReadLimits = DEFAULT_READ_LIMITS): EspRequest {
+  refuseControlCharacters(text);
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[0]!.trim() === '') lines.shift();
   if (lines.length === 0) throw fault('bodyUnreadable', 'the log text is empty');
@@ -262,6 +263,17 @@ export function parseLoggedRequest(text: string, limits: ReadLimits = DEFAULT_RE
   if (!isKvList(request)) throw fault('bodyUnreadable', 'the logged Request is not a list');
   const userData = message.attributes.UserData;
   return { referenceId: message.referenceId, request, userData: isKvList(userData) ? userData : undefined };
+}
+
+/** Servers print logs as text: a NUL or another control character (but tab) means a binary or cut body. */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+function refuseControlCharacters(text: string): void {
+  const match = CONTROL_CHARACTER.exec(text);
+  if (!match) return;
+  const lineNumber = text.slice(0, match.index).split('\n').length;
+  const code = `U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw unreadable(lineNumber, `character ${code} is not allowed in log text`);
 }
 
 /** Best effort, for faults about an unreadable body. */

@@ -1,6 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { bodyProblem, logBodyProblem } from './body-errors.js';
+import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable.js';
 import { registerCampaignRoutes, type CampaignsRouteDependencies } from './campaigns-route.js';
 import { registerChannelsRoutes } from './channels-route.js';
 import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
@@ -31,7 +32,7 @@ export function createApp(deps: AppDependencies): Express {
   // for a body the parser refused, no part of the body in the answer or the log either.
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     if (isRedisUnavailable(error)) {
-      response.status(503).set('Retry-After', '5').json({ error: 'Redis is unavailable; try again later' });
+      response.status(503).set('Retry-After', String(REDIS_RETRY_AFTER_SECONDS)).json({ error: 'Redis is unavailable; try again later' });
       return;
     }
     const refused = bodyProblem(error);
@@ -40,19 +41,16 @@ export function createApp(deps: AppDependencies): Express {
       response.status(refused.status).json({ error: refused.message });
       return;
     }
-    deps.logger.error({ err: error }, 'unexpected error');
     const { status, expose } = error as { status?: number; expose?: boolean };
-    if (status && status >= 400 && status < 500 && expose) {
-      response.status(status).json({ error: (error as Error).message });
+    if (status && status >= 400 && status < 500) {
+      // The caller's mistake (a path whose %-escapes do not decode, …): said without quoting the
+      // request, which may hold customer data, and logged without a stack.
+      deps.logger.info({ status, method: request.method }, 'request refused');
+      response.status(status).json({ error: error instanceof URIError ? 'the path holds a %-escape that does not decode' : expose ? (error as Error).message : 'the request cannot be read' });
       return;
     }
+    deps.logger.error({ err: error }, 'unexpected error');
     response.status(500).json({ error: 'internal error; it is logged' });
   });
   return app;
-}
-
-/** ioredis errors raised while Redis is down or slow (no offline queue, command timeout). */
-function isRedisUnavailable(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : '';
-  return /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|MaxRetriesPerRequest/.test(message);
 }

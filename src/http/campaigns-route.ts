@@ -6,6 +6,7 @@ import { csvRows, nameExcerpt, readJsonCampaign, type CampaignInputLimits } from
 import { campaignRequestList, type CampaignRunner } from '../campaigns/campaign-runner.js';
 import type { CampaignRowData, CampaignStore, RowState } from '../campaigns/campaign-store.js';
 import { EspFault, fault } from '../esp/faults.js';
+import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable.js';
 import { writeJsonReply } from '../esp/reply.js';
 import { validateInvite } from '../invite/validate-invite.js';
 import { maskIdentifier } from '../sessions/masking.js';
@@ -41,9 +42,11 @@ export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDepende
     try {
       const upload = await readUpload(readJsonBody, request, response, deps);
       response.status(202).json(await storeCampaign(deps, response.locals.tenant as TenantConfig, upload));
-    } catch (error) {
+    } catch (caught) {
+      const error = isRedisUnavailable(caught) ? fault('unavailable', 'the gateway cannot store the campaign now (Redis is unavailable): try again later', { retryAfterSeconds: REDIS_RETRY_AFTER_SECONDS }) : caught;
       if (!(error instanceof EspFault)) throw error;
       stopReading(request, response, error);
+      if (error.retryAfterSeconds !== undefined) response.set('Retry-After', String(error.retryAfterSeconds));
       response.status(error.httpStatus).json(faultBody(error));
     }
   });
