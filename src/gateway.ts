@@ -146,6 +146,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       inviteToChat,
       apiKeys: new ApiKeys(config),
       bodyLimitBytes: config.limits.bodyBytes,
+      maxNestingDepth: config.limits.maxNestingDepth,
       metrics,
       logger,
       config,

@@ -110,6 +110,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Largest `POST /esp` body, bytes. */
       bodyBytes: z.number().int().positive().default(262_144),
+      /** How deep KVLists may nest in a `POST /esp` body, levels (`Request` is 1, `Parameters` 2, `Contact` 3); default 32. Deeper is fault 1001. */
+      maxNestingDepth: z.number().int().min(3).max(256).default(32),
       /** How long session records live in Redis, seconds (7 days). */
       sessionTtlSeconds: z.number().int().positive().default(604_800),
       /** Invites of one tenant waiting for delivery before 1050 is answered. */
@@ -133,6 +135,16 @@ export const configSchema = z.strictObject({
        * keep-alive connections to close before cutting those still open (10 s).
        */
       shutdownGraceMs: z.number().int().positive().default(10_000),
+      /** Largest `POST /campaigns` JSON body, bytes (20 MiB): it is read whole, so big lists belong in CSV. */
+      campaignJsonBytes: z.number().int().positive().default(20_971_520),
+      /** Largest `POST /campaigns` CSV body, bytes (100 MiB: a million rows of 100 bytes); it streams, memory stays flat. */
+      campaignCsvBytes: z.number().int().positive().default(104_857_600),
+      /** Longest value in one CSV field, UTF-8 bytes (4096: four times WhatsApp's 1024-character template text). */
+      csvFieldBytes: z.number().int().positive().default(4_096),
+      /** Longest CSV line (one recipient, every field), bytes (65,536): refused as soon as that much is read. */
+      csvLineBytes: z.number().int().positive().default(65_536),
+      /** Most recipients in one campaign, JSON or CSV, rows (1,000,000; each row is a Redis hash field). */
+      campaignRows: z.number().int().positive().default(1_000_000),
     })
     .prefault({}),
   retry: z

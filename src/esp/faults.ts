@@ -4,7 +4,7 @@
  * against it. Order matters: when a request has several problems, checks run in this order.
  */
 export const FAULTS = {
-  bodyUnreadable: { code: 1001, http: 400, when: 'body unreadable: not JSON/XML/log text, wrong shape, no `Request` (413 over the size limit, 415 another content type)' },
+  bodyUnreadable: { code: 1001, http: 400, when: 'body unreadable: not JSON/XML/log text, wrong shape, no `Request`, lists nested too deep (413 over the size limit, 415 another content type or encoding)' },
   wrongServiceOrMethod: { code: 1002, http: 400, when: '`Service`/`Method` is not `ChatService`/`InviteToChat`' },
   noApplication: { code: 1003, http: 400, when: 'neither `AppName` nor `AppType`' },
   missingParameter: { code: 1010, http: 400, when: 'a required parameter is missing or empty' },

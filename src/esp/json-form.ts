@@ -1,16 +1,19 @@
 import { fault } from './faults.js';
 import { addEntry, isKvList, newKvList, type KvList, type KvValue } from './kvlist.js';
 import type { EspRequest } from './model.js';
+import { DEFAULT_READ_LIMITS, lineAndColumn, nestedTooDeep, type ReadLimits } from './read-limits.js';
+import { peekedReferenceId, referenceIdOf } from './reference-id.js';
 
 /**
  * The JSON form of domain.md 2.1: `{"ReferenceId":7, "Request":{..., "Parameters":{...}}, "UserData":{...}}`.
  *
  * JSON.parse keeps the LAST of a repeated key, but ESP lists keep the FIRST, and a replayed log must
  * read the same in every form. So objects are read by a small strict reader that builds
- * prototype-less lists directly, first key winning.
+ * prototype-less lists directly, first key winning. The reader is recursive, so it counts how deep
+ * it is and stops at `limits.maxNestingDepth` before going deeper: the stack never overflows.
  */
-export function parseJsonRequest(text: string): EspRequest {
-  const reader = new JsonReader(text);
+export function parseJsonRequest(text: string, limits: ReadLimits = DEFAULT_READ_LIMITS): EspRequest {
+  const reader = new JsonReader(text, limits);
   const top = reader.readDocument();
   if (!isKvList(top)) throw fault('bodyUnreadable', 'the JSON body must be an object with a Request');
   return espRequestFromList(top, 'JSON');
@@ -26,19 +29,9 @@ export function espRequestFromList(top: KvList, form: string): EspRequest {
   return { referenceId: referenceIdOf(top.ReferenceId), request, userData };
 }
 
-function referenceIdOf(value: KvValue | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isInteger(number) || number < -(2 ** 31) || number >= 2 ** 32) {
-    throw fault('bodyUnreadable', 'ReferenceId must be a 32-bit integer');
-  }
-  return number;
-}
-
 /** Best effort, for faults about an unreadable body: the ReferenceId when the text shows one. */
 export function peekJsonReferenceId(text: string): number | undefined {
-  const match = /"ReferenceId"\s*:\s*"?(-?\d{1,10})"?/.exec(text);
-  return match ? Number(match[1]) : undefined;
+  return peekedReferenceId(/"ReferenceId"\s*:\s*"?(-?\d+)/.exec(text)?.[1]);
 }
 
 type JsonValue = KvValue | null | boolean | JsonValue[];
@@ -46,8 +39,16 @@ type JsonValue = KvValue | null | boolean | JsonValue[];
 /** A strict RFC 8259 reader; values become ESP values, with the path named in every fault. */
 class JsonReader {
   private position = 0;
+  /** Objects and arrays open around the position; the body's own object is one more than its lists. */
+  private depth = 0;
+  private readonly maxDepth: number;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly limits: ReadLimits,
+  ) {
+    this.maxDepth = limits.maxNestingDepth + 1;
+  }
 
   readDocument(): KvValue {
     const value = this.readValue('body');
@@ -59,14 +60,18 @@ class JsonReader {
   private readValue(path: string): JsonValue {
     this.skipWhitespace();
     const char = this.text[this.position];
-    if (char === '{') return this.readObject(path);
-    if (char === '[') return this.readArray(path);
+    if (char === '{' || char === '[') {
+      if (++this.depth > this.maxDepth) throw nestedTooDeep(this.limits, `${lineAndColumn(this.text, this.position)} of the JSON body`);
+      const value = char === '{' ? this.readObject(path) : this.readArray(path);
+      this.depth--;
+      return value;
+    }
     if (char === '"') return this.readString();
     if (char === 't') return this.readLiteral('true', true);
     if (char === 'f') return this.readLiteral('false', false);
     if (char === 'n') return this.readLiteral('null', null);
     if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) return this.readNumber();
-    return this.fail(char === undefined ? 'the JSON ends too early' : `unexpected character ${JSON.stringify(char)}`);
+    return this.fail(char === undefined ? 'the JSON ends too early' : 'unexpected character');
   }
 
   private readObject(path: string): KvList {
@@ -154,7 +159,7 @@ class JsonReader {
   }
 
   private readLiteral<T>(word: string, value: T): T {
-    if (!this.text.startsWith(word, this.position)) this.fail(`unexpected word at ${JSON.stringify(this.text.slice(this.position, this.position + 8))}`);
+    if (!this.text.startsWith(word, this.position)) this.fail(`unexpected word (expected ${word})`);
     this.position += word.length;
     return value;
   }
@@ -180,9 +185,6 @@ class JsonReader {
   }
 
   private fail(problem: string): never {
-    const before = this.text.slice(0, this.position);
-    const line = before.split('\n').length;
-    const column = this.position - before.lastIndexOf('\n');
-    throw fault('bodyUnreadable', `the body is not valid JSON: ${problem} at line ${line}, column ${column}`);
+    throw fault('bodyUnreadable', `the body is not valid JSON: ${problem} at ${lineAndColumn(this.text, this.position)}`);
   }
 }

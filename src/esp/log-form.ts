@@ -1,6 +1,8 @@
 import { fault } from './faults.js';
 import { addEntry, isKvList, newKvList, type KvList, type KvValue } from './kvlist.js';
 import type { EspRequest } from './model.js';
+import { DEFAULT_READ_LIMITS, nestedTooDeep, type ReadLimits } from './read-limits.js';
+import { peekedReferenceId, referenceIdOf } from './reference-id.js';
 
 /**
  * ESP messages as servers log them (domain.md 1.3), in both styles:
@@ -60,8 +62,9 @@ function direction(words: string): 'sent' | 'received' {
   return words.charCodeAt(0) === 115 /* s */ || words.charCodeAt(0) === 83 /* S */ ? 'sent' : 'received';
 }
 
-const TYPED_VALUE = /^ +\[(\w+)\] *=(.*)$/;
-const ATTRIBUTE = /^(?:Attribute(\w+)|(attr_\w+))(?:\s+\[(\w+)\] *= *|\s+)(.*)$/;
+// `s`: a value may hold U+2028/U+2029, which `.` would not match (lines are split at \n only).
+const TYPED_VALUE = /^ +\[(\w+)\] *=(.*)$/s;
+const ATTRIBUTE = /^(?:Attribute(\w+)|(attr_\w+))(?:\s+\[(\w+)\] *= *|\s+)(.*)$/s;
 
 interface OpenList {
   indent: number;
@@ -69,14 +72,55 @@ interface OpenList {
 }
 
 /**
+ * The lists open at the current line, outermost first (the message's attributes at depth 0). A list
+ * is opened only below the nesting limit, so a line chaining `'k'(list)` thousands of times stops
+ * at the limit instead of recursing until the stack overflows.
+ */
+class OpenLists {
+  private readonly open: OpenList[];
+
+  constructor(
+    attributes: KvList,
+    private readonly limits: ReadLimits,
+  ) {
+    this.open = [{ indent: -1, list: attributes }];
+  }
+
+  /** The list a line of this indent belongs to, closing the lists it is not deeper than. */
+  parentOf(indent: number): OpenList {
+    while (this.open.length > 1 && this.open[this.open.length - 1]!.indent >= indent) this.open.pop();
+    return this.open[this.open.length - 1]!;
+  }
+
+  /** True for the message's own attributes, where log names (`attr_ref_id`, …) stand for ESP names. */
+  isAttributes(list: KvList): boolean {
+    return list === this.open[0]!.list;
+  }
+
+  /** True while only the attributes are open (no list line read yet). */
+  get atTop(): boolean {
+    return this.open.length === 1;
+  }
+
+  /** A new list under `key`; deeper lines land in it. A repeated key keeps its first value: the repeat's children are read, then dropped. */
+  openList(key: string, indent: number, into: KvList, lineNumber: number): KvList {
+    if (this.open.length > this.limits.maxNestingDepth) throw nestedTooDeep(this.limits, `log text line ${lineNumber}`);
+    const list = newKvList();
+    addEntry(into, key, list);
+    this.open.push({ indent, list });
+    return list;
+  }
+}
+
+/**
  * Parses the lines of one logged message (header first, when present). `firstLineNumber` is the
  * header's line in its file, so faults name the line a reader can open.
  */
-export function parseLogMessage(lines: readonly string[], firstLineNumber = 1, knownHeader?: LogHeader): LoggedMessage {
+export function parseLogMessage(lines: readonly string[], firstLineNumber = 1, knownHeader?: LogHeader, limits: ReadLimits = DEFAULT_READ_LIMITS): LoggedMessage {
   // A caller that already read the header line (the replay's splitter) passes it to save a regex pass.
   const header = knownHeader ?? (lines.length > 0 ? parseLogHeader(lines[0]!) : undefined);
   const attributes = newKvList();
-  const stack: OpenList[] = [{ indent: -1, list: attributes }];
+  const lists = new OpenLists(attributes, limits);
   // The width of one nesting level, learnt from the lines: a tab, two spaces, four spaces …
   let indentUnit: number | undefined;
   for (let index = header ? 1 : 0; index < lines.length; index++) {
@@ -84,12 +128,11 @@ export function parseLogMessage(lines: readonly string[], firstLineNumber = 1, k
     const text = raw.trimStart();
     if (text === '' || text === ')') continue;
     const indent = raw.length - text.length;
-    while (stack.length > 1 && stack[stack.length - 1]!.indent >= indent) stack.pop();
-    const parent = stack[stack.length - 1]!;
-    if (stack.length > 1) indentUnit = Math.min(indentUnit ?? Infinity, indent - parent.indent);
-    readLine(text, indent, parent.list, stack, indentUnit ?? 1, firstLineNumber + index);
+    const parent = lists.parentOf(indent);
+    if (!lists.atTop) indentUnit = Math.min(indentUnit ?? Infinity, indent - parent.indent);
+    readLine(text, indent, parent.list, lists, indentUnit ?? 1, firstLineNumber + index);
   }
-  const referenceId = attributes.ReferenceId;
+  const referenceId = referenceIdOf(attributes.ReferenceId);
   delete attributes.ReferenceId;
   return {
     message: header?.message ?? 'Request3rdServer',
@@ -97,17 +140,17 @@ export function parseLogMessage(lines: readonly string[], firstLineNumber = 1, k
     direction: header?.direction,
     time: header?.time,
     style: header?.style,
-    referenceId: typeof referenceId === 'number' ? referenceId : undefined,
+    referenceId,
     attributes,
   };
 }
 
 /** Reads one item line into `into`; a list opener is pushed so deeper lines land in it. */
-function readLine(text: string, indent: number, into: KvList, stack: OpenList[], indentUnit: number, lineNumber: number): void {
+function readLine(text: string, indent: number, into: KvList, lists: OpenLists, indentUnit: number, lineNumber: number): void {
   // Most lines are items (`'Key'…`); the attribute regex runs only on lines that can be attributes.
   const attribute = text.charCodeAt(0) === 39 /* ' */ ? null : ATTRIBUTE.exec(text);
   if (attribute) {
-    readAttribute(attribute, indent, into, stack, lineNumber);
+    readAttribute(attribute, indent, into, lists, lineNumber);
     return;
   }
   if (!text.startsWith("'")) throw unreadable(lineNumber, 'expected a quoted key');
@@ -118,14 +161,14 @@ function readLine(text: string, indent: number, into: KvList, stack: OpenList[],
 
   const typed = rest.charCodeAt(0) === 32 /* space */ ? TYPED_VALUE.exec(rest) : null;
   if (typed) {
-    readTypedValue(key, typed[1]!, typed[2]!.trim(), indent, into, stack, lineNumber);
+    readTypedValue(key, typed[1]!, typed[2]!.trim(), indent, into, lists, lineNumber);
     return;
   }
   if (rest.startsWith('(list)')) {
-    const list = openList(key, indent, into, stack);
+    const list = lists.openList(key, indent, into, lineNumber);
     const firstChild = rest.slice('(list)'.length).trimStart();
     // The first child shares the opener's line; give it the indent its siblings will have.
-    if (firstChild) readLine(firstChild, indent + indentUnit, list, stack, indentUnit, lineNumber);
+    if (firstChild) readLine(firstChild, indent + indentUnit, list, lists, indentUnit, lineNumber);
     return;
   }
   const value = rest.trimStart();
@@ -133,15 +176,15 @@ function readLine(text: string, indent: number, into: KvList, stack: OpenList[],
   addEntry(into, key, scalarOf(value, lineNumber));
 }
 
-function readAttribute(match: RegExpExecArray, indent: number, into: KvList, stack: OpenList[], lineNumber: number): void {
+function readAttribute(match: RegExpExecArray, indent: number, into: KvList, lists: OpenLists, lineNumber: number): void {
   const name = attributeName(match[1] ?? match[2]!);
   const type = match[3];
   const value = match[4]!.trim();
   if (type === 'list' || type === 'kvlist' || (!type && /^\[\d+\]/.test(value))) {
-    openList(name, indent, into, stack);
+    lists.openList(name, indent, into, lineNumber);
     return;
   }
-  if (type) readTypedValue(name, type, value, indent, into, stack, lineNumber);
+  if (type) readTypedValue(name, type, value, indent, into, lists, lineNumber);
   else addEntry(into, name, scalarOf(value, lineNumber));
 }
 
@@ -153,15 +196,17 @@ function attributeName(name: string): string {
   return name;
 }
 
-function readTypedValue(key: string, type: string, value: string, indent: number, into: KvList, stack: OpenList[], lineNumber: number): void {
+function readTypedValue(key: string, type: string, value: string, indent: number, into: KvList, lists: OpenLists, lineNumber: number): void {
+  // Inside a list a key is the client's own: a Parameters entry named `request` stays `request`.
+  const name = lists.isAttributes(into) ? attributeName(key) : key;
   switch (type) {
     case 'list':
     case 'kvlist':
-      openList(attributeName(key), indent, into, stack);
+      lists.openList(name, indent, into, lineNumber);
       return;
     case 'int':
-      if (!/^-?\d+$/.test(value)) throw unreadable(lineNumber, `'${key}' is typed [int] but holds ${JSON.stringify(value)}`);
-      addEntry(into, attributeName(key), Number(value));
+      if (!/^-?\d+$/.test(value)) throw unreadable(lineNumber, `'${key}' is typed [int] but does not hold an integer`);
+      addEntry(into, name, Number(value));
       return;
     case 'str': {
       const first = value.indexOf('"');
@@ -173,14 +218,6 @@ function readTypedValue(key: string, type: string, value: string, indent: number
     default:
       throw unreadable(lineNumber, `'${key}' has an unknown type [${type}]`);
   }
-}
-
-function openList(key: string, indent: number, into: KvList, stack: OpenList[]): KvList {
-  const list = newKvList();
-  addEntry(into, key, list);
-  // A repeated key keeps its first value: the repeat's children are read, then dropped.
-  stack.push({ indent, list });
-  return list;
 }
 
 /** A key runs to the quote followed by a tab, a space, `(list)` or the end of the line. */
@@ -203,7 +240,7 @@ function scalarOf(value: string, lineNumber: number): KvValue {
     return value.slice(1, last);
   }
   if (/^-?\d+$/.test(value)) return Number(value);
-  throw unreadable(lineNumber, `a value must be 'quoted' or an integer, not ${JSON.stringify(value.slice(0, 40))}`);
+  throw unreadable(lineNumber, `a value must be 'quoted' or an integer`);
 }
 
 function unreadable(lineNumber: number, problem: string) {
@@ -211,14 +248,15 @@ function unreadable(lineNumber: number, problem: string) {
 }
 
 /** `POST /esp` with `text/plain`: exactly one logged Request3rdServer, in either style. */
-export function parseLoggedRequest(text: string): EspRequest {
+export function parseLoggedRequest(text: string, limits: ReadLimits = DEFAULT_READ_LIMITS): EspRequest {
+  refuseControlCharacters(text);
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[0]!.trim() === '') lines.shift();
   if (lines.length === 0) throw fault('bodyUnreadable', 'the log text is empty');
   const headers = lines.map((line, index) => [index, parseLogHeader(line)] as const).filter(([, header]) => header);
   if (headers.length > 1) throw fault('bodyUnreadable', `the log text holds ${headers.length} messages; send one Request3rdServer`);
   if (headers.length === 1 && headers[0]![0] !== 0) throw fault('bodyUnreadable', 'the log text must start with the message header line');
-  const message = parseLogMessage(lines);
+  const message = parseLogMessage(lines, 1, undefined, limits);
   if (message.message !== 'Request3rdServer') throw fault('bodyUnreadable', `the logged message is ${message.message}, not Request3rdServer`);
   const request = message.attributes.Request;
   if (request === undefined) throw fault('bodyUnreadable', 'the logged Request3rdServer has no Request (AttributeRequest)');
@@ -227,8 +265,18 @@ export function parseLoggedRequest(text: string): EspRequest {
   return { referenceId: message.referenceId, request, userData: isKvList(userData) ? userData : undefined };
 }
 
+/** Servers print logs as text: a NUL or another control character (but tab) means a binary or cut body. */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+function refuseControlCharacters(text: string): void {
+  const match = CONTROL_CHARACTER.exec(text);
+  if (!match) return;
+  const lineNumber = text.slice(0, match.index).split('\n').length;
+  const code = `U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw unreadable(lineNumber, `character ${code} is not allowed in log text`);
+}
+
 /** Best effort, for faults about an unreadable body. */
 export function peekLogReferenceId(text: string): number | undefined {
-  const match = /(?:AttributeReferenceID\s+|attr_ref_id \[int\] = )(-?\d{1,10})/.exec(text);
-  return match ? Number(match[1]) : undefined;
+  return peekedReferenceId(/(?:AttributeReferenceID\s+|attr_ref_id \[int\] = )(-?\d+)/.exec(text)?.[1]);
 }

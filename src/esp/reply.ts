@@ -2,6 +2,7 @@ import { fault } from './faults.js';
 import { parseJsonRequest, peekJsonReferenceId } from './json-form.js';
 import { parseLoggedRequest, peekLogReferenceId } from './log-form.js';
 import type { EspReply, EspRequest, WireFormat } from './model.js';
+import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits.js';
 import { parseXmlRequest, peekXmlReferenceId } from './xml-form.js';
 
 /** The wire form a `Content-Type` names, or undefined for a type `POST /esp` does not speak. */
@@ -14,7 +15,7 @@ export function wireFormatOf(contentType: string | undefined): WireFormat | unde
 }
 
 /** Parses a `POST /esp` body in the form its `Content-Type` names. */
-export function parseEspBody(contentType: string | undefined, text: string): { format: WireFormat; request: EspRequest } {
+export function parseEspBody(contentType: string | undefined, text: string, limits: ReadLimits = DEFAULT_READ_LIMITS): { format: WireFormat; request: EspRequest } {
   const format = wireFormatOf(contentType);
   if (!format) {
     throw fault('bodyUnreadable', `Content-Type ${contentType ?? '(none)'} is not supported: send application/json, application/xml, text/xml or text/plain`, {
@@ -22,7 +23,7 @@ export function parseEspBody(contentType: string | undefined, text: string): { f
     });
   }
   if (text.trim() === '') throw fault('bodyUnreadable', 'the body is empty');
-  const request = format === 'json' ? parseJsonRequest(text) : format === 'xml' ? parseXmlRequest(text) : parseLoggedRequest(text);
+  const request = format === 'json' ? parseJsonRequest(text, limits) : format === 'xml' ? parseXmlRequest(text, limits) : parseLoggedRequest(text, limits);
   return { format, request };
 }
 

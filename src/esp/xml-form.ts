@@ -4,6 +4,8 @@ import { fault } from './faults.js';
 import { espRequestFromList } from './json-form.js';
 import { addEntry, isKvList, newKvList, type KvList, type KvValue } from './kvlist.js';
 import type { EspReply, EspRequest } from './model.js';
+import { DEFAULT_READ_LIMITS, lineAndColumn, nestedTooDeep, type ReadLimits } from './read-limits.js';
+import { peekedReferenceId } from './reference-id.js';
 
 /**
  * The XML form of domain.md 2.1: `<Request3rdServer><ReferenceId>7</ReferenceId><Request>kvitem*
@@ -11,13 +13,14 @@ import type { EspReply, EspRequest } from './model.js';
  *
  * xml2js is lenient where we must not be: it answers with the first root and drops what follows
  * (a second root, stray text), and it keeps `__proto__` as a key. So a strict sax pass checks
- * well-formedness first, DTDs are refused, and the shape is walked element by element against the
- * names the form allows.
+ * well-formedness first (sax itself lets a second root and characters XML 1.0 forbids through, so
+ * the pass checks those too) and how deep lists nest, DTDs are refused, and the shape is walked
+ * element by element against the names the form allows.
  */
 
-export function parseXmlRequest(text: string): EspRequest {
+export function parseXmlRequest(text: string, limits: ReadLimits = DEFAULT_READ_LIMITS): EspRequest {
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) throw fault('bodyUnreadable', 'the XML body may not declare a DOCTYPE or entities');
-  const document = parseWellFormed(text);
+  const document = parseWellFormed(text, limits);
   const rootNames = Object.keys(document);
   if (rootNames.length !== 1 || rootNames[0] !== 'Request3rdServer') {
     throw fault('bodyUnreadable', `the XML root element must be Request3rdServer, not ${rootNames.join(', ') || 'nothing'}`);
@@ -32,15 +35,15 @@ export function parseXmlRequest(text: string): EspRequest {
 
 /** Best effort, for faults about an unreadable body. */
 export function peekXmlReferenceId(text: string): number | undefined {
-  const match = /<ReferenceId>\s*(-?\d{1,10})\s*<\/ReferenceId>/.exec(text);
-  return match ? Number(match[1]) : undefined;
+  return peekedReferenceId(/<ReferenceId>\s*(-?\d+)\s*<\/ReferenceId>/.exec(text)?.[1]);
 }
 
 type XmlNode = string | { [name: string]: unknown };
 
-function parseWellFormed(text: string): Record<string, unknown> {
+function parseWellFormed(text: string, limits: ReadLimits): Record<string, unknown> {
   if (text.trim() === '') throw fault('bodyUnreadable', 'the XML body is empty');
-  checkWellFormed(text);
+  checkCharacters(text);
+  checkWellFormed(text, limits);
   let result: Record<string, unknown> | undefined;
   let failure: Error | undefined;
   // async: false makes xml2js call back before parseString returns.
@@ -48,21 +51,59 @@ function parseWellFormed(text: string): Record<string, unknown> {
     if (error) failure ??= error;
     else result ??= parsed ?? undefined;
   });
-  if (failure || !result) throw fault('bodyUnreadable', `the body is not well-formed XML: ${failure?.message.split('\n')[0] ?? 'no root element'}`);
+  if (failure || !result) throw fault('bodyUnreadable', `the body is not well-formed XML: ${failure ? problemOf(failure) : 'no root element'}`);
   return result;
 }
 
-/** Strict sax pass over the whole text: one root, nothing but comments and whitespace around it. */
-function checkWellFormed(text: string): void {
+/**
+ * XML 1.0's Char production: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD and paired surrogates.
+ * sax passes a raw NUL or another control character through as text, so one regex pass finds them.
+ */
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function checkCharacters(text: string): void {
+  const match = NOT_XML_CHAR.exec(text);
+  if (!match) return;
+  const code = `U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw fault('bodyUnreadable', `the body is not well-formed XML: character ${code} is not allowed in XML 1.0 at ${lineAndColumn(text, match.index)}`);
+}
+
+/** The elements that open a KVList, for the nesting limit. */
+const LIST_ELEMENTS = new Set(['Request', 'UserData', 'ValueList']);
+
+/**
+ * Strict sax pass over the whole text: one root, nothing but comments and whitespace around it,
+ * lists no deeper than the limit. It stops at the first problem, before reading further.
+ */
+function checkWellFormed(text: string, limits: ReadLimits): void {
   const parser = sax.parser(true);
-  let problem: string | undefined;
+  const where = () => `line ${parser.line + 1}, column ${parser.column}`;
+  // Each list level of a valid body takes three elements (kvitem, value, ValueList), plus the root,
+  // and a ValueString in the deepest list: any deeper element cannot belong to a body within the limit.
+  const maxElementDepth = 3 * limits.maxNestingDepth + 2;
+  let elementDepth = 0;
+  let listDepth = 0;
+  let sawRoot = false;
   parser.onerror = (error) => {
-    problem ??= error.message.split('\n')[0];
-    (parser as { error: Error | null }).error = null;
-    parser.resume();
+    throw fault('bodyUnreadable', `the body is not well-formed XML: ${problemOf(error)} at ${where()}`);
+  };
+  parser.onopentag = (tag) => {
+    if (elementDepth === 0 && sawRoot) throw fault('bodyUnreadable', `the body is not well-formed XML: a second root element at ${where()}`);
+    sawRoot = true;
+    elementDepth++;
+    if (LIST_ELEMENTS.has(tag.name)) listDepth++;
+    if (listDepth > limits.maxNestingDepth || elementDepth > maxElementDepth) throw nestedTooDeep(limits, `${where()} of the XML body`);
+  };
+  parser.onclosetag = (name) => {
+    elementDepth--;
+    if (LIST_ELEMENTS.has(name)) listDepth--;
   };
   parser.write(text).close();
-  if (problem) throw fault('bodyUnreadable', `the body is not well-formed XML: ${problem}`);
+}
+
+/** A sax or xml2js message without its position lines or the name it quotes (never body content). */
+function problemOf(error: Error): string {
+  return error.message.split('\n')[0]!.split(':')[0]!.trim();
 }
 
 type ElementReader = (node: XmlNode, path: string) => KvValue;
@@ -135,7 +176,7 @@ function readValue(node: XmlNode, path: string): KvValue {
 }
 
 function integerOf(text: string, path: string): number {
-  if (!/^\s*-?\d{1,15}\s*$/.test(text)) throw fault('bodyUnreadable', `${path} "${text}" is not an integer`);
+  if (!/^\s*-?\d{1,15}\s*$/.test(text)) throw fault('bodyUnreadable', `${path} is not an integer`);
   return Number(text);
 }
 

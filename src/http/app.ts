@@ -1,5 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { bodyProblem, logBodyProblem } from './body-errors.js';
+import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable.js';
 import { registerCampaignRoutes, type CampaignsRouteDependencies } from './campaigns-route.js';
 import { registerChannelsRoutes } from './channels-route.js';
 import { registerConversationsRoutes, type ConversationsRouteDependencies } from './conversations-route.js';
@@ -9,7 +11,7 @@ import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessio
 import { registerProviderWebhooks } from './provider-webhooks-route.js';
 import { registerWhatsAppWebhook, type WhatsAppWebhookDependencies } from './whatsapp-webhook-route.js';
 
-export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & ConversationsRouteDependencies & Partial<Omit<CampaignsRouteDependencies, 'apiKeys'>> & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
+export type AppDependencies = EspRouteDependencies & SessionsRouteDependencies & ConversationsRouteDependencies & Partial<Omit<CampaignsRouteDependencies, 'apiKeys' | 'limits' | 'logger'>> & OpsDependencies & WhatsAppWebhookDependencies & { logger: Logger };
 
 export function createApp(deps: AppDependencies): Express {
   const app = express();
@@ -21,36 +23,36 @@ export function createApp(deps: AppDependencies): Express {
   registerConversationsRoutes(app, deps);
   registerChannelsRoutes(app, deps);
   const { campaigns, runner, catalog, ids } = deps;
-  if (campaigns && runner && catalog && ids) registerCampaignRoutes(app, { apiKeys: deps.apiKeys, campaigns, runner, catalog, ids });
+  if (campaigns && runner && catalog && ids) registerCampaignRoutes(app, { apiKeys: deps.apiKeys, campaigns, runner, catalog, ids, limits: deps.config.limits, logger: deps.logger });
   registerWhatsAppWebhook(app, deps);
   registerProviderWebhooks(app, deps);
   registerOpsRoutes(app, deps);
   app.use((_request, response) => {
     response.status(404).json({ error: 'not found' });
   });
-  // Last resort for non-ESP routes (POST /esp answers its own faults): no stack in the body.
-  app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+  // Last resort for non-ESP routes (POST /esp answers its own faults): no stack in the body, and
+  // for a body the parser refused, no part of the body in the answer or the log either.
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     if (isRedisUnavailable(error)) {
-      response.status(503).set('Retry-After', '5').json({ error: 'Redis is unavailable; try again later' });
+      response.status(503).set('Retry-After', String(REDIS_RETRY_AFTER_SECONDS)).json({ error: 'Redis is unavailable; try again later' });
       return;
     }
-    const status = (error as { status?: number }).status;
+    const refused = bodyProblem(error);
+    if (refused) {
+      logBodyProblem(deps.logger, request, refused);
+      response.status(refused.status).json({ error: refused.message });
+      return;
+    }
+    const { status, expose } = error as { status?: number; expose?: boolean };
     if (status && status >= 400 && status < 500) {
-      // The caller's mistake (a body parser's refusal): neither the log nor the answer may carry the
-      // body, which body-parser keeps on the error and V8 quotes in JSON syntax errors.
-      const type = (error as { type?: string }).type;
-      deps.logger.info({ status, type }, 'request refused');
-      response.status(status).json({ error: type === 'entity.parse.failed' ? 'the body is not valid JSON' : (error as Error).message });
+      // The caller's mistake (a path whose %-escapes do not decode, …): said without quoting the
+      // request, which may hold customer data, and logged without a stack.
+      deps.logger.info({ status, method: request.method }, 'request refused');
+      response.status(status).json({ error: error instanceof URIError ? 'the path holds a %-escape that does not decode' : expose ? (error as Error).message : 'the request cannot be read' });
       return;
     }
     deps.logger.error({ err: error }, 'unexpected error');
     response.status(500).json({ error: 'internal error; it is logged' });
   });
   return app;
-}
-
-/** ioredis errors raised while Redis is down or slow (no offline queue, command timeout). */
-function isRedisUnavailable(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : '';
-  return /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|MaxRetriesPerRequest/.test(message);
 }

@@ -1,17 +1,20 @@
-import type { Express, Request, Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { Readable } from 'node:stream';
-import { json } from 'express';
+import type { Logger } from 'pino';
 import type { TenantConfig } from '../config/schema.js';
-import { csvRows, jsonRow, stringList } from '../campaigns/campaign-rows.js';
+import { csvRows, nameExcerpt, readJsonCampaign, type CampaignInputLimits } from '../campaigns/campaign-rows.js';
 import { campaignRequestList, type CampaignRunner } from '../campaigns/campaign-runner.js';
 import type { CampaignRowData, CampaignStore, RowState } from '../campaigns/campaign-store.js';
 import { EspFault, fault } from '../esp/faults.js';
+import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable.js';
 import { writeJsonReply } from '../esp/reply.js';
 import { validateInvite } from '../invite/validate-invite.js';
 import { maskIdentifier } from '../sessions/masking.js';
 import type { SessionIdGenerator } from '../sessions/session-id.js';
 import type { StandardResponseCatalog } from '../templates/catalog.js';
 import { requireTenant, type ApiKeys } from './auth.js';
+import { bodyProblem, logBodyProblem } from './body-errors.js';
+import { describeJsonProblem, findJsonProblem } from './json-text.js';
 
 export interface CampaignsRouteDependencies {
   apiKeys: ApiKeys;
@@ -19,12 +22,12 @@ export interface CampaignsRouteDependencies {
   runner: CampaignRunner;
   catalog: StandardResponseCatalog;
   ids: SessionIdGenerator;
+  limits: CampaignInputLimits;
+  logger: Logger;
 }
 
 /** Rows written to Redis per round trip while a file streams in. */
 const ROWS_PER_WRITE = 1000;
-/** A JSON campaign is read whole; large lists belong in CSV, which streams. */
-const JSON_CAMPAIGN_LIMIT = '20mb';
 /** A placeholder recipient, so the shared parameters can be validated before any row is read. */
 const PLACEHOLDER_CLIENT_ID = '+10000000000';
 
@@ -32,12 +35,18 @@ const PLACEHOLDER_CLIENT_ID = '+10000000000';
 export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDependencies): void {
   const authenticate = requireTenant(deps.apiKeys, (response) => void response.status(401).json(faultBody(fault('unauthenticated', 'no or unknown API key'))));
 
-  app.post('/campaigns', authenticate, json({ limit: JSON_CAMPAIGN_LIMIT, type: ['application/json'] }), async (request, response) => {
+  // A JSON campaign is read whole (up to limits.campaignJsonBytes); a CSV one streams row by row.
+  const readJsonBody = express.raw({ type: () => true, limit: deps.limits.campaignJsonBytes });
+
+  app.post('/campaigns', authenticate, async (request, response) => {
     try {
-      const upload = request.is('text/csv') ? csvUpload(request) : jsonUpload(request.body);
+      const upload = await readUpload(readJsonBody, request, response, deps);
       response.status(202).json(await storeCampaign(deps, response.locals.tenant as TenantConfig, upload));
-    } catch (error) {
+    } catch (caught) {
+      const error = isRedisUnavailable(caught) ? fault('unavailable', 'the gateway cannot store the campaign now (Redis is unavailable): try again later', { retryAfterSeconds: REDIS_RETRY_AFTER_SECONDS }) : caught;
       if (!(error instanceof EspFault)) throw error;
+      stopReading(request, response, error);
+      if (error.retryAfterSeconds !== undefined) response.set('Retry-After', String(error.retryAfterSeconds));
       response.status(error.httpStatus).json(faultBody(error));
     }
   });
@@ -93,36 +102,60 @@ interface CampaignUpload {
   rows: AsyncIterable<CampaignRowData> | Iterable<CampaignRowData>;
 }
 
-function jsonUpload(body: unknown): CampaignUpload {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw fault('bodyUnreadable', 'the body must be a JSON object with name, parameters and recipients');
-  const { name, parameters, UserData, recipients, ...rest } = body as Record<string, unknown>;
-  const unknown = Object.keys(rest)[0];
-  if (unknown) throw fault('bodyUnreadable', `"${unknown}" is not a campaign field (name, parameters, UserData, recipients)`);
-  if (!Array.isArray(recipients)) throw fault('bodyUnreadable', 'recipients must be an array');
-  if (typeof parameters !== 'object' || parameters === null) throw fault('bodyUnreadable', 'parameters must be an object');
-  return {
-    name: typeof name === 'string' ? name : '',
-    parameters: parameters as Record<string, unknown>,
-    userData: UserData === undefined ? {} : stringList(UserData, 'UserData'),
-    rows: recipients.map((recipient, index) => jsonRow(recipient, index)),
-  };
+/** A CSV upload streams its rows; a JSON one is read and checked whole first. */
+async function readUpload(readJsonBody: express.RequestHandler, request: Request, response: Response, deps: CampaignsRouteDependencies): Promise<CampaignUpload> {
+  if (request.is('text/csv')) return csvUpload(request, deps.limits);
+  const text = await readJsonText(readJsonBody, request, response, deps);
+  return readJsonCampaign(JSON.parse(text), deps.limits);
+}
+
+/**
+ * The JSON body as text, refused with 1001 when it is not JSON (naming line and column, quoting
+ * nothing), nested deeper than the ESP allows, too large (413) or of another type (415).
+ */
+async function readJsonText(readBody: express.RequestHandler, request: Request, response: Response, deps: CampaignsRouteDependencies): Promise<string> {
+  if (!request.is('application/json')) {
+    throw fault('bodyUnreadable', 'Content-Type must be application/json or text/csv', { httpStatus: 415 });
+  }
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    readBody(request, response, (error?: unknown) => {
+      if (!error) return resolve(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
+      const problem = bodyProblem(error, `${deps.limits.campaignJsonBytes} bytes (limits.campaignJsonBytes)`);
+      if (!problem) return reject(error as Error);
+      logBodyProblem(deps.logger, request, problem);
+      reject(fault('bodyUnreadable', problem.message, { httpStatus: problem.status }));
+    });
+  });
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw fault('bodyUnreadable', 'the body is not valid UTF-8');
+  }
+  // The campaign's parameters become ESP lists: the same nesting limit as POST /esp.
+  const problem = findJsonProblem(text, deps.limits.maxNestingDepth);
+  if (problem) throw fault('bodyUnreadable', describeJsonProblem(problem));
+  return text;
 }
 
 /** CSV: the shared parameters in the query string, `CustomProperties.<Key>` / `UserData.<Key>` included. */
-function csvUpload(request: Request): CampaignUpload {
+function csvUpload(request: Request, limits: CampaignInputLimits): CampaignUpload {
+  if (Number(request.get('content-length')) > limits.campaignCsvBytes) {
+    throw fault('bodyUnreadable', `the CSV body is larger than ${limits.campaignCsvBytes} bytes (limits.campaignCsvBytes)`, { httpStatus: 413 });
+  }
   const parameters: Record<string, unknown> = {};
   const customProperties: Record<string, string> = {};
   const userData: Record<string, string> = {};
   let name = '';
   for (const [key, value] of Object.entries(request.query)) {
-    if (typeof value !== 'string') throw fault('malformedParameter', `query parameter ${key} is given more than once`);
+    if (typeof value !== 'string') throw fault('malformedParameter', `query parameter ${nameExcerpt(key)} is given more than once`);
     if (key === 'name') name = value;
     else if (key.startsWith('CustomProperties.')) customProperties[key.slice('CustomProperties.'.length)] = value;
     else if (key.startsWith('UserData.')) userData[key.slice('UserData.'.length)] = value;
     else parameters[key] = value;
   }
   if (Object.keys(customProperties).length > 0) parameters.CustomProperties = customProperties;
-  return { name, parameters, userData, rows: csvRows(request as Readable) };
+  return { name, parameters, userData, rows: csvRows(request as Readable, limits) };
 }
 
 /**
@@ -170,6 +203,17 @@ async function ownCampaign(deps: CampaignsRouteDependencies, request: Request, r
     return undefined;
   }
   return campaign;
+}
+
+/**
+ * A refusal while the body is still arriving: the rest is read and dropped, so the client gets the
+ * answer instead of a reset connection. Past a size limit the connection closes after the answer.
+ */
+function stopReading(request: Request, response: Response, refusal: EspFault): void {
+  if (request.complete) return;
+  request.unpipe();
+  if (refusal.httpStatus === 413) response.set('Connection', 'close');
+  request.resume();
 }
 
 function faultBody(error: EspFault) {

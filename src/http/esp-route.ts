@@ -6,6 +6,7 @@ import { parseEspBody, readReferenceId, wireFormatOf, writeJsonReply } from '../
 import { writeXmlReply } from '../esp/xml-form.js';
 import type { InviteResult, InviteToChat } from '../invite/invite-to-chat.js';
 import { newKvList } from '../esp/kvlist.js';
+import { DEFAULT_READ_LIMITS, type ReadLimits } from '../esp/read-limits.js';
 import type { ApiKeys } from './auth.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -13,6 +14,8 @@ export interface EspRouteDependencies {
   inviteToChat: InviteToChat;
   apiKeys: ApiKeys;
   bodyLimitBytes: number;
+  /** `limits.maxNestingDepth`: how deep KVLists may nest in a body (default 32). */
+  maxNestingDepth?: number;
   metrics: GatewayMetrics;
   logger: Logger;
 }
@@ -25,14 +28,15 @@ export function registerEspRoute(app: Express, deps: EspRouteDependencies): void
   // Read every body as text: the wire form is chosen from Content-Type by the ESP parser, which
   // also answers 415 for types it does not speak.
   const readBody = express.text({ type: () => true, limit: deps.bodyLimitBytes, defaultCharset: 'utf-8' });
+  const readLimits: ReadLimits = { maxNestingDepth: deps.maxNestingDepth ?? DEFAULT_READ_LIMITS.maxNestingDepth };
 
-  app.post('/esp', authenticate(deps), readBodyOrFault(readBody, deps.metrics), async (request, response) => {
+  app.post('/esp', authenticate(deps), readBodyOrFault(readBody, deps), async (request, response) => {
     const stopTimer = deps.metrics.inviteDuration.startTimer();
     const requestFormat = formatOfContentType(request.get('content-type'));
     const text = typeof request.body === 'string' ? request.body : '';
     let referenceId: number | undefined;
     try {
-      const parsed = parseEspBody(request.get('content-type'), text);
+      const parsed = parseEspBody(request.get('content-type'), text, readLimits);
       referenceId = parsed.request.referenceId;
       const result = await deps.inviteToChat.invite(parsed.request, {
         tenant: response.locals.tenant,
@@ -64,21 +68,68 @@ function authenticate(deps: EspRouteDependencies) {
   };
 }
 
-/** Turns body-parser errors (too large, bad charset) into fault 1001 with the right HTTP status. */
-function readBodyOrFault(readBody: express.RequestHandler, metrics: GatewayMetrics) {
+/**
+ * Reads the body as text, or answers fault 1001: at once for what the headers alone show (too large,
+ * an encoding not inflated), else for what body-parser finds while reading (413, 415, 400).
+ */
+function readBodyOrFault(readBody: express.RequestHandler, deps: Pick<EspRouteDependencies, 'bodyLimitBytes' | 'metrics'>) {
   return (request: Request, response: Response, next: () => void) => {
+    const refused = bodyHeadersProblem(request, deps.bodyLimitBytes);
+    if (refused) {
+      // The body is left unread: close the connection after the answer rather than read it off.
+      response.set('Connection', 'close');
+      sendFault(request, response, formatOfContentType(request.get('content-type')), refused, undefined, deps.metrics);
+      return;
+    }
     readBody(request, response, (error?: unknown) => {
       if (!error) return next();
-      const status = (error as { status?: number }).status;
-      const problem =
-        status === 413
-          ? fault('bodyUnreadable', 'the body is larger than the configured limit (limits.bodyBytes)', { httpStatus: 413 })
-          : status === 415
-            ? fault('bodyUnreadable', `unsupported charset in Content-Type: ${request.get('content-type')}`, { httpStatus: 415 })
-            : fault('bodyUnreadable', 'the body could not be read');
-      sendFault(request, response, formatOfContentType(request.get('content-type')), problem, undefined, metrics);
+      sendFault(request, response, formatOfContentType(request.get('content-type')), bodyReadingFault(request, error), undefined, deps.metrics);
     });
   };
+}
+
+/** The encodings body-parser inflates on every supported Node (it does zstd only on newer ones). */
+const SUPPORTED_ENCODINGS = new Set(['identity', 'gzip', 'deflate', 'br']);
+
+/**
+ * What `Content-Length` and `Content-Encoding` alone say is wrong. body-parser finds both too, but
+ * answers only once the whole declared body has arrived or the client gives up: a client declaring
+ * 10 GB and sending 10 bytes held the request open for seconds. A compressed body is held to the
+ * same limit: one larger than the limit once compressed is no ESP request.
+ */
+function bodyHeadersProblem(request: Request, limitBytes: number): EspFault | undefined {
+  if (Number(request.headers['content-length']) > limitBytes) {
+    return fault('bodyUnreadable', `the body is larger than the configured limit (limits.bodyBytes, ${limitBytes} bytes)`, { httpStatus: 413 });
+  }
+  // Compared as body-parser compares it, so that what passes here is what it inflates.
+  const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (!SUPPORTED_ENCODINGS.has(encoding)) {
+    return unsupportedEncoding(encoding);
+  }
+  return undefined;
+}
+
+/** 415 naming the encoding (cut short: it is the caller's header, echoed only to name it). */
+function unsupportedEncoding(encoding: string): EspFault {
+  return fault('bodyUnreadable', `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send identity, gzip, deflate or br`, { httpStatus: 415 });
+}
+
+/** A body-parser error as fault 1001 with the status it stands for, by its `type`. */
+function bodyReadingFault(request: Request, error: unknown): EspFault {
+  const { type } = error as { type?: string };
+  switch (type) {
+    case 'entity.too.large':
+      return fault('bodyUnreadable', 'the body is larger than the configured limit (limits.bodyBytes)', { httpStatus: 413 });
+    case 'charset.unsupported':
+      return fault('bodyUnreadable', `unsupported charset in Content-Type: ${request.get('content-type')}`, { httpStatus: 415 });
+    case 'encoding.unsupported': // refused from the header already; kept should body-parser refuse more
+      return unsupportedEncoding(String(request.headers['content-encoding']));
+    case 'request.size.invalid':
+      return fault('bodyUnreadable', 'the body does not have the length its Content-Length declares');
+    default:
+      // A gzip or deflate body that does not inflate, a client that went away, …
+      return fault('bodyUnreadable', 'the body could not be read');
+  }
 }
 
 function successReply(referenceId: number | undefined, result: InviteResult): EspReply {

@@ -168,7 +168,7 @@ describe('invite-gateway campaign', () => {
 
     writeFileSync(join(directory, 'bad-column.csv'), '_umsClientId,Phone\n+15556400002,x\n');
     const badColumn = await run(['send', join(directory, 'bad-column.csv'), ...shared]);
-    expect(badColumn).toMatchObject({ status: 2, err: expect.stringMatching(/fault 1001: .*CSV column "Phone"/) });
+    expect(badColumn).toMatchObject({ status: 2, err: expect.stringMatching(/fault 1001: CSV line 1 column 2: column "Phone"/) });
     const unknownTemplate = await run(['send', file, ...shared.slice(0, 4), '--template', 'nope']);
     expect(unknownTemplate.err).toMatch(/fault 1020: StandardResponseId "nope" is not a known standard response/);
     const unknownCampaign = await run(['status', 'no-such-id']);

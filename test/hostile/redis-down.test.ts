@@ -9,7 +9,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded
 import { gatewayOptions, TENANT1_KEY, WA_BUSINESS_ID } from '../support/gateway.js';
 import { scratchDirectory } from '../support/scratch.js';
 import { WIRE_FORMS } from './esp-forms.js';
-import { answerOf, APPLE_SECRET_BASE64, CUSTOMER, expectContractAnswer, hostileConfig, MARKER_NAME, SINCH_CALLBACK_SECRET, titled, WA_APP_SECRET, type Answer, type HostileCase } from './support.js';
+import { answerOf, APPLE_SECRET_BASE64, CUSTOMER, expectContractAnswer, hostileConfig, MARKER_NAME, SINCH_APP_ID, SINCH_CALLBACK_SECRET, titled, WA_PHONE_NUMBER_ID, WA_APP_SECRET, type Answer, type HostileCase } from './support.js';
 
 const KEY1 = { Authorization: `Bearer ${TENANT1_KEY}` };
 const SOME_ID = '0000000000000001';
@@ -31,8 +31,8 @@ const campaign = JSON.stringify({
   recipients: [{ _umsClientId: CUSTOMER }],
 });
 const csvQuery = `_umsChannel=whatsapp-main&_umsBusinessId=${encodeURIComponent(WA_BUSINESS_ID)}&StandardResponseId=order_ready&CustomProperties.OrderId=A-1&CustomProperties.Track=T1&UserData.StoreName=x`;
-const waStatus = JSON.stringify({ entry: [{ changes: [{ value: { statuses: [{ id: 'wamid.x', status: 'read' }] } }] }] });
-const sinchReport = JSON.stringify({ message_delivery_report: { message_id: '01X', status: 'DELIVERED' } });
+const waStatus = JSON.stringify({ entry: [{ changes: [{ value: { metadata: { phone_number_id: WA_PHONE_NUMBER_ID }, statuses: [{ id: 'wamid.x', status: 'read' }] } }] }] });
+const sinchReport = JSON.stringify({ app_id: SINCH_APP_ID, message_delivery_report: { message_id: '01X', status: 'DELIVERED' } });
 const appleReport = JSON.stringify({ id: 'apple-x', status: 'delivered' });
 const sinchHeaders = () => {
   const timestamp = String(Math.floor(Date.now() / 1_000));

@@ -71,8 +71,11 @@ const CAMPAIGN_JSON: Array<{ title: string; body: () => string; contentType?: st
   { title: 'parameters true', body: () => JSON.stringify({ ...campaignBody(), parameters: true }), status: 400, faultCode: 1001, names: 'parameters' },
   { title: 'parameters as an array', body: () => JSON.stringify({ ...campaignBody(), parameters: ['order_ready'] }), status: 400, faultCode: 1001, names: 'parameters' },
   { title: 'an unknown top-level field', body: () => JSON.stringify({ ...campaignBody(), schedule: 'now' }), status: 400, faultCode: 1001, names: 'schedule' },
-  { title: 'UserData as a string (a KVList given as a scalar)', body: () => JSON.stringify({ ...campaignBody(), UserData: 'x' }), status: 400, faultCode: 1011, names: 'UserData' },
-  { title: 'a recipient Contact holding a nested list', body: () => `{"name":"deep","parameters":{"StandardResponseId":"order_ready"},"recipients":[{"Contact":${nested(50)}}]}`, status: 400, faultCode: 1011, names: 'recipients[0].Contact' },
+  // As in POST /esp's JSON form, where UserData that is not a list makes the body unreadable (1001).
+  { title: 'UserData as a string', body: () => JSON.stringify({ ...campaignBody(), UserData: 'x' }), status: 400, faultCode: 1001, names: 'UserData' },
+  // A recipient's Contact maps field names to strings: another shape is a body fault, as every JSON shape fault.
+  { title: 'a recipient Contact holding a nested list', body: () => `{"name":"deep","parameters":{"StandardResponseId":"order_ready"},"recipients":[{"Contact":${nested(3)}}]}`, status: 400, faultCode: 1001, names: 'recipients[0].Contact' },
+  { title: 'a recipient Contact nested past limits.maxNestingDepth', body: () => `{"name":"deep","parameters":{"StandardResponseId":"order_ready"},"recipients":[{"Contact":${nested(50)}}]}`, status: 400, faultCode: 1001, names: 'limits.maxNestingDepth' },
   { title: 'a recipient nested 100,000 deep', body: () => `{"name":"deep","parameters":{"StandardResponseId":"order_ready"},"recipients":[{"Contact":${nested(100_000)}}]}`, status: 400, faultCode: 1001 },
   { title: 'parameters nested 100,000 deep', body: () => `{"name":"deep","parameters":${nested(100_000)},"recipients":[]}`, status: 400, faultCode: 1001 },
   { title: 'recipients as arrays nested 100,000 deep', body: () => `{"name":"deep","parameters":{},"recipients":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, status: 400, faultCode: 1001 },

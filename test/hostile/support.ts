@@ -7,6 +7,9 @@ import type { GatewayConfigInput } from '../../src/config/schema.js';
 import { APPLE_BUSINESS_ID, startTestGateway, testConfig, type TestGateway, WA_BUSINESS_ID } from '../support/gateway.js';
 
 /** The customer of every hostile request: its number must never come back in an answer. */
+/** The channels' provider ids, as the providers' reports name them (`metadata.phone_number_id`, `app_id`). */
+export const WA_PHONE_NUMBER_ID = '109876543210';
+export const SINCH_APP_ID = 'app-h';
 export const CUSTOMER = '+15557654321';
 /** What of it must not come back (a masked `+*******4321` is fine). */
 const CUSTOMER_DIGITS = '5557654321';
@@ -28,14 +31,14 @@ const NOWHERE = 'http://127.0.0.1:9';
 export function hostileConfig(): GatewayConfigInput {
   const config = testConfig();
   const [whatsapp, apple] = config.tenants[0]!.channels;
-  whatsapp!.connector = { kind: 'whatsapp-cloud', baseUrl: NOWHERE, apiVersion: 'v23.0', phoneNumberId: '109876543210', token: 'wa-token', appSecret: WA_APP_SECRET, verifyToken: WA_VERIFY_TOKEN };
+  whatsapp!.connector = { kind: 'whatsapp-cloud', baseUrl: NOWHERE, apiVersion: 'v23.0', phoneNumberId: WA_PHONE_NUMBER_ID, token: 'wa-token', appSecret: WA_APP_SECRET, verifyToken: WA_VERIFY_TOKEN };
   apple!.connector = { kind: 'apple-msp', baseUrl: NOWHERE, mspId: 'msp-hostile', secret: APPLE_SECRET_BASE64 };
   config.tenants[0]!.channels.push({
     name: 'sinch-main',
     type: 'whatsapp',
     businessIds: [SINCH_BUSINESS_ID],
     inboundRouteByCall: '1:session-Sinch-inbound',
-    connector: { kind: 'sinch', baseUrl: NOWHERE, projectId: 'proj-h', appId: 'app-h', token: 'sinch-token', callbackSecret: SINCH_CALLBACK_SECRET },
+    connector: { kind: 'sinch', baseUrl: NOWHERE, projectId: 'proj-h', appId: SINCH_APP_ID, token: 'sinch-token', callbackSecret: SINCH_CALLBACK_SECRET },
   });
   return config;
 }

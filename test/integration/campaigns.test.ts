@@ -78,7 +78,7 @@ describe('notification campaigns', () => {
       .set('content-type', 'text/csv')
       .send('_umsClientId,Phone\n+15551230001,x\n');
     expect(badColumn.status).toBe(400);
-    expect(badColumn.body.Request).toMatchObject({ FaultCode: 1001, FaultString: expect.stringMatching(/CSV column "Phone"/) });
+    expect(badColumn.body.Request).toMatchObject({ FaultCode: 1001, FaultString: expect.stringMatching(/^CSV line 1 column 2: column "Phone" is not/) });
   });
 
   it('pauses: nothing more is sent until it resumes, then it finishes', async () => {

@@ -39,6 +39,14 @@ describe('configuration', () => {
     expect(config.retry).toEqual({ attempts: 8, baseDelayMs: 1_000, maxDelayMs: 300_000 });
   });
 
+  it('limits.maxNestingDepth defaults to 32 levels and is refused below 3 (Contact) or above 256 (the readers recurse)', () => {
+    expect(parseConfig(tenantWith({}), 'test', {}).limits.maxNestingDepth).toBe(32);
+    expect(parseConfig({ ...tenantWith({}), limits: { maxNestingDepth: 5 } }, 'test', {}).limits.maxNestingDepth).toBe(5);
+    for (const maxNestingDepth of [2, 257, 1.5]) {
+      expect(problemsOf({ ...tenantWith({}), limits: { maxNestingDepth } }).join('\n')).toMatch(/limits\.maxNestingDepth/);
+    }
+  });
+
   it('when a key is misspelled, then the start is refused naming the key and its place', () => {
     expect(problemsOf(tenantWith({ bussinessIds: ['x'] }))).toContainEqual('tenants.0.channels.0: unknown key "bussinessIds"');
   });
