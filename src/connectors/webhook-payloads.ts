@@ -76,9 +76,31 @@ export type WhatsAppNotification = z.output<typeof whatsappNotification>;
 export type WhatsAppStatus = z.output<typeof whatsappStatus>;
 export type WhatsAppChangeValue = z.output<typeof whatsappChangeValue>;
 
-/** Sinch Conversation API callback: `app_id` and, for delivery reports, `message_delivery_report`. */
+/**
+ * A contact's message in a Sinch `MESSAGE_INBOUND` callback (Sinch's Node SDK models
+ * MessageInboundEventItem and ContactMessage): one of text, choice response, media or location.
+ */
+const sinchInboundMessage = z.object({
+  id: messageId,
+  direction: z.string().optional(),
+  channel_identity: z.object({ channel: z.string().min(1), identity: z.string().min(1).max(256), app_id: z.string().optional() }),
+  contact_message: z.object({
+    reply_to: z.object({ message_id: z.string() }).nullish(),
+    text_message: z.object({ text: z.string() }).optional(),
+    choice_response_message: z.object({ message_id: z.string().optional(), postback_data: z.string().optional() }).optional(),
+    media_message: z.object({ url: z.string(), thumbnail_url: z.string().optional(), filename_override: z.string().optional() }).optional(),
+    location_message: z.object({ coordinates: z.object({ latitude: z.number(), longitude: z.number() }), title: z.string().optional(), label: z.string().optional() }).optional(),
+  }),
+  accept_time: z.string().optional(),
+  sender_id: z.string().optional(),
+});
+export type SinchInboundMessage = z.output<typeof sinchInboundMessage>;
+
+/** Sinch Conversation API callback: `app_id` and a `message_delivery_report` or an inbound `message`. */
 export const sinchCallback = z.object({
   app_id: z.string().min(1),
+  correlation_id: z.string().optional(),
+  message: sinchInboundMessage.optional(),
   message_delivery_report: z
     .object({
       message_id: messageId,
@@ -88,6 +110,17 @@ export const sinchCallback = z.object({
     .optional(),
 });
 export type SinchCallback = z.output<typeof sinchCallback>;
+
+/** A customer's message through an Apple MSP: `{type: "message", id, sourceId, destinationId, body?, interactiveData?}`. */
+export const appleInboundMessage = z.object({
+  type: z.literal('message'),
+  id: messageId,
+  sourceId: z.string().min(1).max(256),
+  destinationId: z.string().min(1).max(256),
+  body: z.string().optional(),
+  interactiveData: z.unknown().optional(),
+});
+export type AppleInboundMessage = z.output<typeof appleInboundMessage>;
 
 /** The neutral Apple MSP status report (README): `{id, status, destinationId?, code?}`. */
 export const appleStatusReport = z.object({

@@ -2,8 +2,10 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { checkInviteSignature, checkSinchSignature } from '../connectors/signature.js';
-import { appleStatusReport, readPayload, sinchCallback } from '../connectors/webhook-payloads.js';
-import { applyProviderReport } from '../delivery/status-reports.js';
+import { appleInboundMessage, appleStatusReport, readPayload, sinchCallback } from '../connectors/webhook-payloads.js';
+import { readSinchMessage } from '../connectors/sinch-inbound.js';
+import type { InboundReceiver } from '../conversations/receive-inbound.js';
+import { applyProviderReport, type ChannelRef } from '../delivery/status-reports.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bodyOf } from './raw-body.js';
@@ -14,6 +16,8 @@ export interface ProviderWebhookDependencies {
   store: SessionStore;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** Customer messages (Sinch `message`, Apple `type: "message"`) go to their conversation. */
+  inbound: InboundReceiver;
 }
 
 type Delivery = 'sent' | 'delivered' | 'read' | 'failed';
@@ -53,6 +57,13 @@ export function registerProviderWebhooks(app: Express, deps: ProviderWebhookDepe
       const message = report.reason?.description ?? report.reason?.code;
       tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: report.message_id, delivery, message }, appChannels, webhookDedupeSeconds) : 'ignored');
     }
+    const inbound = callback.value.message;
+    if (inbound) {
+      // The contact's message belongs to the signing channel of the app it names, sent to one of its numbers.
+      const channel = signedBy.find(({ connector }) => connector.appId === callback.value.app_id);
+      const businessId = channel && businessIdOf(deps.config, channel, inbound.sender_id);
+      tally.add(channel && businessId ? await deps.inbound.receive(channel, readSinchMessage(inbound, businessId)) : 'unknown');
+    }
     tally.answer(response, deps.metrics, 'sinch');
   });
 
@@ -62,13 +73,50 @@ export function registerProviderWebhooks(app: Express, deps: ProviderWebhookDepe
     const header = request.get('x-invite-signature');
     const signedBy = signingChannels(appleChannels, ({ connector }) => checkInviteSignature(header, body, connector.secret, tolerance), refuseSignature(response, 'apple'));
     if (!signedBy) return;
+    const tally = new ReportTally();
+    if (isAppleMessage(raw)) {
+      const message = readPayload(appleInboundMessage, raw);
+      if (!message.ok) return refuseWebhook(response, deps.metrics, 'apple', 'shape', message.problem);
+      const { id, sourceId, destinationId, body: text, interactiveData } = message.value;
+      const channel = signedBy.find((candidate) => businessIdOf(deps.config, candidate, destinationId) === destinationId);
+      const inbound = {
+        providerMessageId: id,
+        clientId: sourceId,
+        businessId: destinationId,
+        at: new Date().toISOString(),
+        ...(interactiveData === undefined ? { kind: 'text' as const } : { kind: 'richContent' as const, payload: JSON.stringify(interactiveData) }),
+        ...(text ? { text } : {}),
+      };
+      tally.add(channel ? await deps.inbound.receive(channel, inbound) : 'unknown');
+      return tally.answer(response, deps.metrics, 'apple');
+    }
     const report = readPayload(appleStatusReport, raw);
     if (!report.ok) return refuseWebhook(response, deps.metrics, 'apple', 'shape', report.problem);
 
-    const tally = new ReportTally();
     const { id, status, code } = report.value;
     const delivery = Object.hasOwn(APPLE_STATUS, status) ? APPLE_STATUS[status]! : undefined;
     tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: id, delivery, providerCode: code }, signedBy, webhookDedupeSeconds) : 'ignored');
     tally.answer(response, deps.metrics, 'apple');
   });
+}
+
+/** Apple MSP posts customer messages and status reports to one route: a message says `type: "message"`. */
+function isAppleMessage(raw: Buffer): boolean {
+  try {
+    const body: unknown = JSON.parse(raw.toString('utf8'));
+    return typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'message';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The business id of a channel a customer wrote to: `named` when it is one of the channel's own
+ * (numbers compared without `+`), else the channel's only one when it has just one.
+ */
+function businessIdOf(config: GatewayConfig, ref: ChannelRef, named: string | undefined): string | undefined {
+  const businessIds = config.tenants.find((tenant) => tenant.id === ref.tenant)?.channels.find((channel) => channel.name === ref.channel)?.businessIds ?? [];
+  const bare = (id: string) => id.replace(/^\+/, '');
+  const match = named === undefined ? undefined : businessIds.find((id) => bare(id) === bare(named));
+  return match ?? (businessIds.length === 1 ? businessIds[0] : undefined);
 }
