@@ -98,7 +98,9 @@ export class CampaignRunner {
     if (room <= 0) return WAIT_FOR_ROOM_MS;
     const rows = await this.store.nextRows(campaignId, Math.min(room, BATCH_ROWS));
     if (rows.length === 0) {
-      await this.store.changeState(campaignId, ['running'], 'done');
+      // Every row is an invite: the campaign is `done` when the last of them settles (the store
+      // moves it with that row's report); only a campaign with nothing to settle ends here.
+      await this.store.finishIfSettled(campaignId);
       return undefined;
     }
     const tenant = this.tenantOf(campaign.tenant);

@@ -204,9 +204,9 @@ async function listRows(client: CampaignClient, campaignId: string, state: strin
   if (total > shown) ui.out(`… ${total - shown} more ${state} rows`);
 }
 
+/** `done` means every row is settled (domain.md 2.4); a cancelled campaign sends nothing more. */
 function isFinished(status: CampaignStatus): boolean {
-  if (status.state === 'cancelled') return true;
-  return status.state === 'done' && status.counts.pending === 0 && status.counts.waiting === 0;
+  return status.state === 'done' || status.state === 'cancelled';
 }
 
 /** Rows with their outcome: sent (or further), refused, failed or duplicate. */
