@@ -141,8 +141,11 @@ async function settleAll(promises: Promise<void>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/** What every row of a campaign shares: the InviteToChat parameters and the campaign's `UserData`. */
+export type CampaignShared = Pick<CampaignRecord, 'parameters' | 'userData'>;
+
 /** A row as the InviteToChat request a routing strategy would send. */
-export function rowRequest(campaign: CampaignRecord, data: CampaignRowData): EspRequest {
+export function rowRequest(campaign: CampaignShared, data: CampaignRowData): EspRequest {
   const shared = campaign.parameters;
   const customProperties = { ...((shared.CustomProperties as Record<string, string> | undefined) ?? {}), ...data.CustomProperties };
   const parameters: Record<string, unknown> = { ...shared, CustomProperties: customProperties };
