@@ -27,7 +27,7 @@ const EXCERPT_CHARS = 40;
  * Every refusal is fault 1001 naming the line and column (or the limit) and quoting no value; the
  * limits stop a hostile file after reading at most `csvLineBytes` of one line or `campaignCsvBytes`.
  */
-export async function* csvRows(body: Readable, limits: CampaignInputLimits): AsyncGenerator<CampaignRowData> {
+export async function* csvRows(body: Readable, limits: CampaignInputLimits, onColumns?: (names: string[]) => void): AsyncGenerator<CampaignRowData> {
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, max_record_size: limits.csvLineBytes });
   const counter = byteLimit(limits.campaignCsvBytes);
   // A client that goes away mid-upload is a cut-off body (1001), not a gateway error to log; the
@@ -41,6 +41,7 @@ export async function* csvRows(body: Readable, limits: CampaignInputLimits): Asy
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
       if (!columns) {
         columns = record.map((name, index) => columnSetter(name, info.lines, index + 1));
+        onColumns?.(record);
         continue;
       }
       if (++rows > limits.campaignRows) throw tooManyRows(limits, `CSV line ${info.lines}: `);
@@ -72,6 +73,12 @@ function columnSetter(name: string, line: number, column: number): ColumnSetter 
 }
 
 function csvRow(record: string[], columns: ColumnSetter[], line: number, limits: CampaignInputLimits): CampaignRowData {
+  // A value past the last column belongs to no column: the row is shifted or the header is short,
+  // and sending it would drop data in silence. Empty cells there (a trailing comma) lose nothing.
+  const beyond = record.findIndex((value, index) => index >= columns.length && value !== '');
+  if (beyond >= 0) {
+    throw fault('bodyUnreadable', `CSV line ${line} column ${beyond + 1}: the row has ${record.length} cells but the header names ${columns.length} columns`);
+  }
   const row: CampaignRowData = {};
   record.forEach((value, index) => {
     if (value === '') return;

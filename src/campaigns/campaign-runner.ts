@@ -98,7 +98,9 @@ export class CampaignRunner {
     if (room <= 0) return WAIT_FOR_ROOM_MS;
     const rows = await this.store.nextRows(campaignId, Math.min(room, BATCH_ROWS));
     if (rows.length === 0) {
-      await this.store.changeState(campaignId, ['running'], 'done');
+      // Every row is an invite: the campaign is `done` when the last of them settles (the store
+      // moves it with that row's report); only a campaign with nothing to settle ends here.
+      await this.store.finishIfSettled(campaignId);
       return undefined;
     }
     const tenant = this.tenantOf(campaign.tenant);
@@ -139,8 +141,11 @@ async function settleAll(promises: Promise<void>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/** What every row of a campaign shares: the InviteToChat parameters and the campaign's `UserData`. */
+export type CampaignShared = Pick<CampaignRecord, 'parameters' | 'userData'>;
+
 /** A row as the InviteToChat request a routing strategy would send. */
-export function rowRequest(campaign: CampaignRecord, data: CampaignRowData): EspRequest {
+export function rowRequest(campaign: CampaignShared, data: CampaignRowData): EspRequest {
   const shared = campaign.parameters;
   const customProperties = { ...((shared.CustomProperties as Record<string, string> | undefined) ?? {}), ...data.CustomProperties };
   const parameters: Record<string, unknown> = { ...shared, CustomProperties: customProperties };

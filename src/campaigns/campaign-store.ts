@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
-import { APPEND_ROWS, CHANGE_STATE, RECORD_ROW, ROW_DELIVERY, UNLOCK } from './scripts.js';
+import { APPEND_ROWS, CHANGE_STATE, FINISH_IF_SETTLED, RECORD_ROW, ROW_DELIVERY, UNLOCK } from './scripts.js';
 
 export type CampaignState = 'running' | 'paused' | 'cancelled' | 'done';
 
@@ -44,6 +44,7 @@ type ScriptedRedis = Redis & {
   igRecordRow(...args: (string | number)[]): Promise<number>;
   igRowDelivery(...args: (string | number)[]): Promise<number>;
   igChangeCampaignState(...args: string[]): Promise<number>;
+  igFinishIfSettled(counts: string, campaign: string, running: string, campaignId: string): Promise<number>;
   igUnlockCampaign(lock: string, owner: string): Promise<number>;
 };
 
@@ -58,8 +59,9 @@ export class CampaignStore {
   ) {
     if (typeof (redis as unknown as Partial<ScriptedRedis>).igAppendRows !== 'function') {
       redis.defineCommand('igAppendRows', { numberOfKeys: 5, lua: APPEND_ROWS });
-      redis.defineCommand('igRecordRow', { numberOfKeys: 3, lua: RECORD_ROW });
-      redis.defineCommand('igRowDelivery', { numberOfKeys: 3, lua: ROW_DELIVERY });
+      redis.defineCommand('igRecordRow', { numberOfKeys: 5, lua: RECORD_ROW });
+      redis.defineCommand('igRowDelivery', { numberOfKeys: 5, lua: ROW_DELIVERY });
+      redis.defineCommand('igFinishIfSettled', { numberOfKeys: 3, lua: FINISH_IF_SETTLED });
       redis.defineCommand('igChangeCampaignState', { numberOfKeys: 2, lua: CHANGE_STATE });
       redis.defineCommand('igUnlockCampaign', { numberOfKeys: 1, lua: UNLOCK });
     }
@@ -166,18 +168,38 @@ export class CampaignStore {
 
   async recordRow(campaignId: string, row: number, update: Partial<RowRecord> & { state: RowState }): Promise<void> {
     const listed = update.state === 'refused' ? this.keys.campaignRowsInState(campaignId, 'refused') : '';
-    await this.redis.igRecordRow(this.keys.campaignRows(campaignId), this.keys.campaignCounts(campaignId), listed, row, JSON.stringify(update));
+    await this.redis.igRecordRow(
+      this.keys.campaignRows(campaignId),
+      this.keys.campaignCounts(campaignId),
+      listed,
+      this.keys.campaign(campaignId),
+      this.keys.runningCampaigns(),
+      row,
+      JSON.stringify(update),
+      campaignId,
+    );
   }
 
-  /** A campaign invite's delivery moved on (from the session's status). */
+  /** A campaign with nothing left to send or settle (no rows at all, say) becomes `done`; true if it did now. */
+  async finishIfSettled(campaignId: string): Promise<boolean> {
+    return (await this.redis.igFinishIfSettled(this.keys.campaignCounts(campaignId), this.keys.campaign(campaignId), this.keys.runningCampaigns(), campaignId)) === 1;
+  }
+
+  /**
+   * A campaign invite's delivery moved on (from the session's status). The row that settles last
+   * moves the campaign to `done` in the same script.
+   */
   async recordDelivery(campaignId: string, row: number, delivery: string, error: string): Promise<void> {
     await this.redis.igRowDelivery(
       this.keys.campaignRows(campaignId),
       this.keys.campaignCounts(campaignId),
       this.keys.campaignRowsInState(campaignId, 'failed'),
+      this.keys.campaign(campaignId),
+      this.keys.runningCampaigns(),
       row,
       delivery,
       error,
+      campaignId,
     );
   }
 

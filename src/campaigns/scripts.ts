@@ -27,12 +27,38 @@ return duplicates
 `;
 
 /**
- * RECORD_ROW: KEYS rows, counts, inState (the zset of the new state, or ''); ARGV row, JSON of the
- * fields to set (state included). Only a waiting row moves: running a batch twice (after a crash)
+ * Lua shared by the scripts that settle a row: once no row is `waiting` or `pending`, a running or
+ * paused campaign is `done` (domain.md 2.4), in the same step as the row's change, so the last
+ * row's report and the state can never disagree. KEYS[counts], campaign and running set are given
+ * by position; a cancelled campaign stays cancelled.
+ */
+const FINISH_WHEN_SETTLED = `
+local function finishWhenSettled(countsKey, campaignKey, runningKey, campaignId)
+  local open = redis.call('HMGET', countsKey, 'waiting', 'pending')
+  if (tonumber(open[1]) or 0) > 0 or (tonumber(open[2]) or 0) > 0 then return 0 end
+  local state = redis.call('HGET', campaignKey, 'state')
+  if state ~= 'running' and state ~= 'paused' then return 0 end
+  redis.call('HSET', campaignKey, 'state', 'done')
+  redis.call('SREM', runningKey, campaignId)
+  return 1
+end
+`;
+
+/**
+ * FINISH_IF_SETTLED: KEYS counts, campaign, running campaigns; ARGV campaign id. For a campaign
+ * with no row to settle (an empty file): `done` once nothing is left to send.
+ */
+export const FINISH_IF_SETTLED = `${FINISH_WHEN_SETTLED}
+return finishWhenSettled(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+`;
+
+/**
+ * RECORD_ROW: KEYS rows, counts, inState (the zset of the new state, or ''), campaign, running
+ * campaigns; ARGV row, JSON of the fields to set (state included), campaign id. Only a waiting row moves: running a batch twice (after a crash)
  * counts nothing twice. A row whose send was reported before it was marked `pending` (a fast
  * sandbox or provider) keeps its later state and only gains the session id.
  */
-export const RECORD_ROW = `
+export const RECORD_ROW = `${FINISH_WHEN_SETTLED}
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 0 end
 local row = cjson.decode(current)
@@ -49,15 +75,17 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
 redis.call('HINCRBY', KEYS[2], 'waiting', -1)
 redis.call('HINCRBY', KEYS[2], row.state, 1)
 if KEYS[3] ~= '' then redis.call('ZADD', KEYS[3], ARGV[1], ARGV[1]) end
+if row.state ~= 'pending' then finishWhenSettled(KEYS[2], KEYS[4], KEYS[5], ARGV[3]) end
 return 1
 `;
 
 /**
- * ROW_DELIVERY: KEYS rows, counts, failed; ARGV row, delivery, error message. Mirrors a session's
+ * ROW_DELIVERY: KEYS rows, counts, failed, campaign, running campaigns; ARGV row, delivery, error
+ * message, campaign id. Mirrors a session's
  * delivery into its row, forward only (status reports can arrive out of order). A `waiting` row
  * moves too: the send can be reported before the step that created the session marks it `pending`.
  */
-export const ROW_DELIVERY = `
+export const ROW_DELIVERY = `${FINISH_WHEN_SETTLED}
 local rank = { waiting = 0, pending = 1, sent = 2, delivered = 3, read = 4, failed = 5 }
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return 0 end
@@ -73,6 +101,7 @@ if ARGV[2] == 'failed' then
   redis.call('ZADD', KEYS[3], ARGV[1], ARGV[1])
 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
+if from <= rank.pending then finishWhenSettled(KEYS[2], KEYS[4], KEYS[5], ARGV[4]) end
 return 1
 `;
 

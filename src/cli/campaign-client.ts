@@ -35,6 +35,15 @@ export interface CampaignRow {
   error?: string;
 }
 
+/** What `POST /campaigns?dryRun=true` answers: what the file would give, nothing stored (domain.md 2.4). */
+export interface CampaignCheck {
+  rows: number;
+  wouldSend: number;
+  duplicate: number;
+  refused: number;
+  faults: { row: number; FaultCode: number; FaultString: string }[];
+}
+
 /** The gateway refused the request with an ESP fault or an HTTP error; the message says why. */
 export class CampaignRefused extends Error {}
 
@@ -46,10 +55,20 @@ export class CampaignClient {
    * Uploads a recipients file: CSV is streamed as it is read (any size), JSON (an array of
    * recipients) is read whole, as the gateway does. `onBytes` follows the upload.
    */
-  async upload(file: { path: string; bytes: number }, parameters: CampaignParameters, onBytes: (bytes: number) => void): Promise<{ campaignId: string; rows: number }> {
+  upload(file: { path: string; bytes: number }, parameters: CampaignParameters, onBytes: (bytes: number) => void): Promise<{ campaignId: string; rows: number }> {
+    return this.post(file, parameters, onBytes, false);
+  }
+
+  /** The dry run of a recipients file: every row validated and rendered, nothing stored or sent. */
+  check(file: { path: string; bytes: number }, parameters: CampaignParameters, onBytes: (bytes: number) => void): Promise<CampaignCheck> {
+    return this.post(file, parameters, onBytes, true);
+  }
+
+  private async post<T>(file: { path: string; bytes: number }, parameters: CampaignParameters, onBytes: (bytes: number) => void, dryRun: boolean): Promise<T> {
     const isJson = file.path.toLowerCase().endsWith('.json');
     const request = isJson ? await jsonUpload(file.path, parameters) : csvUpload(file.path, parameters, onBytes);
-    const answer = await this.call<{ campaignId: string; rows: number }>(`/campaigns${request.query}`, { method: 'POST', ...request.init });
+    const query = dryRun ? `${request.query}${request.query ? '&' : '?'}dryRun=true` : request.query;
+    const answer = await this.call<T>(`/campaigns${query}`, { method: 'POST', ...request.init });
     if (isJson) onBytes(file.bytes);
     return answer;
   }

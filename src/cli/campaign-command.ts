@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { CampaignClient, CampaignRefused, COUNT_NAMES, type CampaignParameters, type CampaignStatus } from './campaign-client.js';
+import { CampaignClient, CampaignRefused, COUNT_NAMES, type CampaignCheck, type CampaignParameters, type CampaignStatus } from './campaign-client.js';
 import { checkReachable, gatewayTarget, TARGET_OPTIONS, TARGET_USAGE, TargetError, UsageError } from './gateway-target.js';
 import { labelTable } from './label-table.js';
 import { createProgress, type Progress } from './progress.js';
 
-export const CAMPAIGN_USAGE = `usage: invite-gateway campaign <send|status|pause|resume|cancel> ...
+export const CAMPAIGN_USAGE = `usage: invite-gateway campaign <send|check|status|pause|resume|cancel> ...
 
   campaign send <file.csv|file.json> --channel C --business-id B --template T [options]
       uploads the recipients (CSV with a header row, or a JSON array of recipients), then
@@ -17,6 +17,10 @@ export const CAMPAIGN_USAGE = `usage: invite-gateway campaign <send|status|pause
     --custom-property K=V    a CustomProperties value for every row (repeatable; a column wins)
     --user-data K=V          a UserData value for every row (repeatable; a column wins)
     --no-follow              return once the file is stored, printing the campaign id
+  campaign check <file.csv|file.json> --channel C --business-id B --template T [options]
+      a dry run: the gateway validates and renders every row as send would, stores and sends
+      nothing, and the counts and the first 100 faults are printed (options as for send,
+      but --no-follow); exit 0 when no row would be refused, 1 otherwise
   campaign status <id> [--follow] [--rows refused|failed|duplicate]
   campaign pause|resume|cancel <id>
 
@@ -24,7 +28,7 @@ ${TARGET_USAGE}
 
 Ctrl-C while following stops following; the campaign goes on.
 exit status: 0 done (every row sent, or the status shown), 1 the campaign ended with refused or
-failed rows or was cancelled, 2 usage or connection errors, or the gateway refused the request`;
+failed rows or was cancelled (check: a row would be refused), 2 usage or connection errors, or the gateway refused the request`;
 
 /** Where the command writes, and how often it looks at a running campaign; tests pass their own. */
 export interface CampaignUi {
@@ -62,6 +66,8 @@ export async function campaignCommand(args: string[], ui: CampaignUi = terminalU
     switch (action) {
       case 'send':
         return await send(rest, ui);
+      case 'check':
+        return await check(rest, ui);
       case 'status':
         return await status(rest, ui);
       case 'pause':
@@ -84,18 +90,56 @@ export async function campaignCommand(args: string[], ui: CampaignUi = terminalU
   }
 }
 
+/** The flags `send` and `check` share: the campaign's shared parameters. */
+const CAMPAIGN_OPTIONS = {
+  channel: { type: 'string' },
+  'business-id': { type: 'string' },
+  template: { type: 'string' },
+  'chat-queue-key': { type: 'string' },
+  terminate: { type: 'boolean' },
+  name: { type: 'string' },
+  'custom-property': { type: 'string', multiple: true },
+  'user-data': { type: 'string', multiple: true },
+} as const;
+
+type CampaignValues = ReturnType<typeof readArgs<typeof CAMPAIGN_OPTIONS>>['values'];
+
 async function send(args: string[], ui: CampaignUi): Promise<number> {
-  const { values, positionals } = readArgs(args, {
-    channel: { type: 'string' },
-    'business-id': { type: 'string' },
-    template: { type: 'string' },
-    'chat-queue-key': { type: 'string' },
-    terminate: { type: 'boolean' },
-    name: { type: 'string' },
-    'custom-property': { type: 'string', multiple: true },
-    'user-data': { type: 'string', multiple: true },
-    'no-follow': { type: 'boolean' },
-  });
+  const { values, positionals } = readArgs(args, { ...CAMPAIGN_OPTIONS, 'no-follow': { type: 'boolean' } });
+  const { path, parameters, bytes, client } = await prepareUpload(values, positionals);
+
+  const uploading = bytes < 10 * 1024 * 1024 ? ui.progress('uploading', 'KB', 1024) : ui.progress('uploading', 'MB', 1024 * 1024);
+  uploading.start(bytes);
+  let uploaded = 0;
+  const stored = await client.upload({ path, bytes }, parameters, (more) => uploading.update((uploaded += more))).finally(() => uploading.stop());
+  ui.out(`campaign ${stored.campaignId}: ${stored.rows} rows stored`);
+  if (values['no-follow']) {
+    ui.out(`follow it with: invite-gateway campaign status ${stored.campaignId} --follow`);
+    return 0;
+  }
+  return finish(client, stored.campaignId, await follow(client, stored.campaignId, ui), ui);
+}
+
+/** `campaign check`: the gateway's dry run of the file, printed; 1 when a row would be refused. */
+async function check(args: string[], ui: CampaignUi): Promise<number> {
+  const { values, positionals } = readArgs(args, CAMPAIGN_OPTIONS);
+  const { path, parameters, bytes, client } = await prepareUpload(values, positionals);
+  const uploading = bytes < 10 * 1024 * 1024 ? ui.progress('checking', 'KB', 1024) : ui.progress('checking', 'MB', 1024 * 1024);
+  uploading.start(bytes);
+  let uploaded = 0;
+  const checked = await client.check({ path, bytes }, parameters, (more) => uploading.update((uploaded += more))).finally(() => uploading.stop());
+  printCheck(checked, ui);
+  return checked.refused > 0 ? 1 : 0;
+}
+
+function printCheck(checked: CampaignCheck, ui: CampaignUi): void {
+  ui.out(labelTable([['rows', checked.rows], ['would send', checked.wouldSend], ['duplicate', checked.duplicate], ['refused', checked.refused]]));
+  for (const fault of checked.faults) ui.out(`row ${fault.row}\tfault ${fault.FaultCode}: ${fault.FaultString}`);
+  if (checked.refused > checked.faults.length) ui.out(`… ${checked.refused - checked.faults.length} more refused rows`);
+}
+
+/** The file, the shared parameters from the flags, and a client of a gateway that answers. */
+async function prepareUpload(values: CampaignValues, positionals: string[]) {
   if (positionals.length !== 1) throw new UsageError('name one recipients file (.csv or .json)');
   const path = positionals[0]!;
   const parameters: CampaignParameters = {
@@ -111,18 +155,7 @@ async function send(args: string[], ui: CampaignUi): Promise<number> {
   const bytes = await fileSize(path);
   const target = gatewayTarget(values);
   await checkReachable(target.url);
-  const client = new CampaignClient(target);
-
-  const uploading = bytes < 10 * 1024 * 1024 ? ui.progress('uploading', 'KB', 1024) : ui.progress('uploading', 'MB', 1024 * 1024);
-  uploading.start(bytes);
-  let uploaded = 0;
-  const stored = await client.upload({ path, bytes }, parameters, (more) => uploading.update((uploaded += more))).finally(() => uploading.stop());
-  ui.out(`campaign ${stored.campaignId}: ${stored.rows} rows stored`);
-  if (values['no-follow']) {
-    ui.out(`follow it with: invite-gateway campaign status ${stored.campaignId} --follow`);
-    return 0;
-  }
-  return finish(client, stored.campaignId, await follow(client, stored.campaignId, ui), ui);
+  return { path, parameters, bytes, client: new CampaignClient(target) };
 }
 
 async function status(args: string[], ui: CampaignUi): Promise<number> {
@@ -204,9 +237,9 @@ async function listRows(client: CampaignClient, campaignId: string, state: strin
   if (total > shown) ui.out(`… ${total - shown} more ${state} rows`);
 }
 
+/** `done` means every row is settled (domain.md 2.4); a cancelled campaign sends nothing more. */
 function isFinished(status: CampaignStatus): boolean {
-  if (status.state === 'cancelled') return true;
-  return status.state === 'done' && status.counts.pending === 0 && status.counts.waiting === 0;
+  return status.state === 'done' || status.state === 'cancelled';
 }
 
 /** Rows with their outcome: sent (or further), refused, failed or duplicate. */

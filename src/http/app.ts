@@ -23,7 +23,7 @@ export function createApp(deps: AppDependencies): Express {
   registerConversationsRoutes(app, deps);
   registerChannelsRoutes(app, deps);
   const { campaigns, runner, catalog, ids } = deps;
-  if (campaigns && runner && catalog && ids) registerCampaignRoutes(app, { apiKeys: deps.apiKeys, campaigns, runner, catalog, ids, limits: deps.config.limits, logger: deps.logger });
+  if (campaigns && runner && catalog && ids) registerCampaignRoutes(app, { apiKeys: deps.apiKeys, campaigns, runner, inviteToChat: deps.inviteToChat, catalog, ids, limits: deps.config.limits, logger: deps.logger });
   registerWhatsAppWebhook(app, deps);
   registerProviderWebhooks(app, deps);
   registerOpsRoutes(app, deps);

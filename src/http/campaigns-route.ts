@@ -3,10 +3,12 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { TenantConfig } from '../config/schema.js';
 import { csvRows, nameExcerpt, readJsonCampaign, type CampaignInputLimits } from '../campaigns/campaign-rows.js';
+import { checkColumnsCanRender, dryRunCampaign, type DryRunReport } from '../campaigns/campaign-check.js';
 import { campaignRequestList, type CampaignRunner } from '../campaigns/campaign-runner.js';
 import type { CampaignRowData, CampaignStore, RowState } from '../campaigns/campaign-store.js';
 import { EspFault, fault } from '../esp/faults.js';
 import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable.js';
+import type { InviteToChat } from '../invite/invite-to-chat.js';
 import { writeJsonReply } from '../esp/reply.js';
 import { validateInvite } from '../invite/validate-invite.js';
 import { maskIdentifier } from '../sessions/masking.js';
@@ -20,6 +22,7 @@ export interface CampaignsRouteDependencies {
   apiKeys: ApiKeys;
   campaigns: CampaignStore;
   runner: CampaignRunner;
+  inviteToChat: InviteToChat;
   catalog: StandardResponseCatalog;
   ids: SessionIdGenerator;
   limits: CampaignInputLimits;
@@ -40,8 +43,11 @@ export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDepende
 
   app.post('/campaigns', authenticate, async (request, response) => {
     try {
+      const dryRunOnly = isDryRun(request);
       const upload = await readUpload(readJsonBody, request, response, deps);
-      response.status(202).json(await storeCampaign(deps, response.locals.tenant as TenantConfig, upload));
+      const tenant = response.locals.tenant as TenantConfig;
+      if (dryRunOnly) response.status(200).json(await checkCampaign(deps, tenant, upload));
+      else response.status(202).json(await storeCampaign(deps, tenant, upload));
     } catch (caught) {
       const error = isRedisUnavailable(caught) ? fault('unavailable', 'the gateway cannot store the campaign now (Redis is unavailable): try again later', { retryAfterSeconds: REDIS_RETRY_AFTER_SECONDS }) : caught;
       if (!(error instanceof EspFault)) throw error;
@@ -100,13 +106,42 @@ interface CampaignUpload {
   parameters: Record<string, unknown>;
   userData: Record<string, string>;
   rows: AsyncIterable<CampaignRowData> | Iterable<CampaignRowData>;
+  /** The file's columns (`_umsClientId`, `Contact.FirstName` …): a CSV's header once read, every key a JSON recipient uses. */
+  columns: Set<string>;
+}
+
+/**
+ * `?dryRun=true` or `X-Dry-Run: true`, as on `POST /esp`. Another value is refused (1011) rather
+ * than read as false: a mistyped dry run must not send a whole campaign.
+ */
+function isDryRun(request: Request): boolean {
+  const query = request.query.dryRun;
+  const header = request.get('x-dry-run');
+  for (const [where, value] of [['query parameter dryRun', query], ['header X-Dry-Run', header]] as const) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !['true', 'false'].includes(value.toLowerCase())) throw fault('malformedParameter', `${where} must be true or false`);
+  }
+  return String(query).toLowerCase() === 'true' || (header ?? '').toLowerCase() === 'true';
 }
 
 /** A CSV upload streams its rows; a JSON one is read and checked whole first. */
 async function readUpload(readJsonBody: express.RequestHandler, request: Request, response: Response, deps: CampaignsRouteDependencies): Promise<CampaignUpload> {
   if (request.is('text/csv')) return csvUpload(request, deps.limits);
   const text = await readJsonText(readJsonBody, request, response, deps);
-  return readJsonCampaign(JSON.parse(text), deps.limits);
+  const campaign = readJsonCampaign(JSON.parse(text), deps.limits);
+  return { ...campaign, columns: jsonColumns(campaign.rows) };
+}
+
+/** Every column a JSON campaign's recipients fill, as CSV would name it. */
+function jsonColumns(rows: CampaignRowData[]): Set<string> {
+  const columns = new Set<string>();
+  for (const row of rows) {
+    for (const [key, value] of Object.entries(row)) {
+      if (typeof value === 'string') columns.add(key);
+      else for (const field of Object.keys(value ?? {})) columns.add(`${key}.${field}`);
+    }
+  }
+  return columns;
 }
 
 /**
@@ -149,13 +184,16 @@ function csvUpload(request: Request, limits: CampaignInputLimits): CampaignUploa
   let name = '';
   for (const [key, value] of Object.entries(request.query)) {
     if (typeof value !== 'string') throw fault('malformedParameter', `query parameter ${nameExcerpt(key)} is given more than once`);
+    if (key === 'dryRun') continue; // how to run the upload, not a parameter of its invites
     if (key === 'name') name = value;
     else if (key.startsWith('CustomProperties.')) customProperties[key.slice('CustomProperties.'.length)] = value;
     else if (key.startsWith('UserData.')) userData[key.slice('UserData.'.length)] = value;
     else parameters[key] = value;
   }
   if (Object.keys(customProperties).length > 0) parameters.CustomProperties = customProperties;
-  return { name, parameters, userData, rows: csvRows(request as Readable, limits) };
+  const columns = new Set<string>();
+  const rows = csvRows(request as Readable, limits, (names) => names.forEach((column) => columns.add(column)));
+  return { name, parameters, userData, rows, columns };
 }
 
 /**
@@ -167,15 +205,25 @@ async function storeCampaign(deps: CampaignsRouteDependencies, tenant: TenantCon
   const campaignId = deps.ids.next();
   await deps.campaigns.create({ campaignId, name: upload.name, tenant: tenant.id, parameters: upload.parameters, userData: upload.userData, createdAt: new Date().toISOString() });
   let rows = 0;
+  // A file whose columns cannot render any row is refused whole (checked once its first row, and
+  // so a CSV's header, is read). The rest is still read, unstored, so that a body fault (size,
+  // CSV syntax) is answered first, as the contract's fault order says.
+  let columnsRefusal: EspFault | undefined;
   try {
     let batch: { row: number; clientId: string; data: CampaignRowData }[] = [];
     for await (const data of upload.rows) {
+      if (rows === 0) columnsRefusal = await refusalOfColumns(deps, tenant, upload);
+      if (columnsRefusal) {
+        rows++;
+        continue;
+      }
       batch.push({ row: ++rows, clientId: data._umsClientId ?? '', data });
       if (batch.length === ROWS_PER_WRITE) {
         await deps.campaigns.appendRows(campaignId, batch);
         batch = [];
       }
     }
+    if (columnsRefusal) throw columnsRefusal;
     if (batch.length > 0) await deps.campaigns.appendRows(campaignId, batch);
     await deps.campaigns.start(campaignId, rows);
   } catch (error) {
@@ -184,6 +232,22 @@ async function storeCampaign(deps: CampaignsRouteDependencies, tenant: TenantCon
   }
   await deps.runner.kick(campaignId);
   return { campaignId, rows };
+}
+
+async function refusalOfColumns(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): Promise<EspFault | undefined> {
+  try {
+    await checkColumnsCanRender(deps.inviteToChat, tenant, upload, upload.columns);
+    return undefined;
+  } catch (error) {
+    if (error instanceof EspFault) return error;
+    throw error;
+  }
+}
+
+/** A dry run: the shared parameters checked as for a real upload, then every row (domain.md 2.4). */
+async function checkCampaign(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): Promise<DryRunReport> {
+  checkSharedParameters(deps, tenant, upload);
+  return dryRunCampaign(deps.inviteToChat, tenant, upload, upload.rows);
 }
 
 function checkSharedParameters(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): void {

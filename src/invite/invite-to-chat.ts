@@ -36,6 +36,8 @@ export interface InviteOptions {
   idempotencyKey?: string;
   /** A campaign row: its delivery job yields to single invites, and its session names the row. */
   campaign?: CampaignRowRef;
+  /** Skip the channel's CRM lookup (a dry run of made-up values, where a lookup would be wasted). */
+  withoutEnrichment?: boolean;
 }
 
 export type InviteResult =
@@ -68,7 +70,8 @@ export class InviteToChat {
   }
 
   async invite(request: EspRequest, options: InviteOptions): Promise<InviteResult> {
-    const command = await this.enrich(validateInvite(request, options.tenant));
+    const validated = validateInvite(request, options.tenant);
+    const command = options.withoutEnrichment ? validated : await this.enrich(validated);
     const sessionId = options.dryRun ? DRY_RUN_SESSION_ID : this.deps.ids.next();
     const createdAt = options.dryRun ? DRY_RUN_CREATED_AT : new Date().toISOString();
     const rendered = this.render(command, sessionId, createdAt);

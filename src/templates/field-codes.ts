@@ -1,5 +1,5 @@
 import Mustache from 'mustache';
-import { fault } from '../esp/faults.js';
+import { EspFault } from '../esp/faults.js';
 import { getEntry, isKvList, type KvList, type KvValue } from '../esp/kvlist.js';
 import type { RenderContext } from './types.js';
 
@@ -20,8 +20,15 @@ export function renderFieldCodes(template: string, context: RenderContext, defau
   const lookups = new FieldCodeContext(context, defaults);
   const tokens = writer.parse(template, TAGS);
   const rendered = writer.renderTokens(tokens as string[][], lookups, undefined, template, NO_ESCAPING);
-  if (lookups.missing) throw fault('renderingFailed', `field code <$${lookups.missing}$> has no value`);
+  if (lookups.missing) throw new MissingFieldCode(lookups.missing);
   return rendered;
+}
+
+/** Fault 1021 for a field code with no value; `fieldCode` names it (`CustomProperties.OrderId`). */
+export class MissingFieldCode extends EspFault {
+  constructor(readonly fieldCode: string) {
+    super('renderingFailed', `field code <$${fieldCode}$> has no value`);
+  }
 }
 
 class FieldCodeContext extends Mustache.Context {

@@ -188,6 +188,35 @@ describe('invite-gateway campaign', () => {
     expect(down.status).toBe(2);
     expect(down.stderr).toContain(`campaign: cannot reach http://127.0.0.1:${closedPort}: ECONNREFUSED`);
   });
+
+  it('check prints the dry run of a file: exit 1 with the faults when a column is missing, exit 0 when every row would send, nothing stored', async () => {
+    const campaignRecords = async () => (await listKeys(gateway.redis, `${gateway.prefix}:campaign`)).filter((key) => /:campaign:[^:]+$/.test(key)).sort();
+    const before = await campaignRecords();
+    const noOrderId = join(directory, 'no-order-id.csv');
+    writeFileSync(noOrderId, ['_umsClientId,Contact.FirstName', ...Array.from({ length: 120 }, (_, i) => `+1555620${String(i).padStart(4, '0')},Ana`)].join('\n') + '\n');
+    const missing = await run(['check', noOrderId, ...shared]);
+    expect(missing.err).toBe('');
+    expect(missing.status).toBe(1);
+    expect(missing.out).toMatch(/^rows\s+120$/m);
+    expect(missing.out).toMatch(/^would send\s+0$/m);
+    expect(missing.out).toMatch(/^refused\s+120$/m);
+    expect(missing.out).toContain('row 1\tfault 1021: field code <$CustomProperties.OrderId$> has no value');
+    expect(missing.out.match(/^row \d+\tfault /gm)).toHaveLength(100);
+    expect(missing.out).toContain('… 20 more refused rows');
+
+    const good = await run(['check', csvFile('good.csv', ['+15556300001,Ana,A-1', '+15556300002,Bo,A-2', '+15556300001,Ana,A-1']), ...shared]);
+    expect(good.status).toBe(0);
+    expect(good.out).toMatch(/^would send\s+2$/m);
+    expect(good.out).toMatch(/^duplicate\s+1$/m);
+    expect(good.out).toMatch(/^refused\s+0$/m);
+    expect(await campaignRecords()).toEqual(before);
+
+    // send refuses the same file at once: no campaign, the fault naming the column (exit 2).
+    const sent = await run(['send', noOrderId, ...shared]);
+    expect(sent.status).toBe(2);
+    expect(sent.err).toMatch(/fault 1021: .*no CustomProperties\.OrderId column/);
+    expect(await campaignRecords()).toEqual(before);
+  });
 });
 
 /** A loopback port nothing listens on. */

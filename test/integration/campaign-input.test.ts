@@ -190,10 +190,15 @@ describe('hostile campaign uploads', () => {
   });
 
   it('still takes a good JSON and a good CSV campaign', async () => {
-    const json = await postJson({ name: 'ok', parameters: { ...SHARED, TerminateSessionFlag: true }, recipients: recipientsWith(3, { _umsClientId: '+15557020599', Contact: { FirstName: 7 } }) });
-    expect(json.status).toBe(202);
+    // Good: every field code of order_ready has a value (Track and StoreName shared, OrderId per row).
+    const json = await postJson({ name: 'ok', parameters: { ...SHARED, TerminateSessionFlag: true, CustomProperties: { Track: 'T' } }, UserData: { StoreName: 'S' }, recipients: recipientsWith(3, { _umsClientId: '+15557020599', Contact: { FirstName: 7 }, CustomProperties: { OrderId: 'A-9' } }) });
+    expect(json.status, json.text).toBe(202);
     expect(json.body.rows).toBe(4);
-    const csv = await postCsv(csvWith(['+15557020701,Ana,A-1', '"+15557020702","Bo ""the"" second",A-2']));
+    const csv = await request(server)
+      .post(`/campaigns?${CSV_QUERY}&CustomProperties.Track=T&UserData.StoreName=S`)
+      .set(auth)
+      .set('content-type', 'text/csv')
+      .send(csvWith(['+15557020701,Ana,A-1', '"+15557020702","Bo ""the"" second",A-2']));
     expect(csv.status).toBe(202);
     expect(csv.body.rows).toBe(2);
   });

@@ -160,4 +160,33 @@ describe('campaign store', () => {
     expect(await store.state('racing-states')).toBe(paused ? 'paused' : 'cancelled');
     expect(await store.changeState('racing-states', ['running'], 'done')).toBe(false);
   });
+
+  it('becomes done in the step that settles its last row, not before, and a cancelled one stays cancelled', async () => {
+    await campaignWithRows('settling', 3);
+    await store.recordRow('settling', 1, { state: 'pending', sessionId: 'S-1', clientId: '+15553000000' });
+    await store.recordRow('settling', 2, { state: 'refused', FaultCode: 1011, FaultString: 'x' });
+    await store.recordRow('settling', 3, { state: 'pending', sessionId: 'S-3', clientId: '+15553000002' });
+    expect(await store.finishIfSettled('settling')).toBe(false);
+    await store.recordDelivery('settling', 1, 'sent', '');
+    expect(await store.state('settling')).toBe('running');
+    // Paused with one send left: that send's report ends the campaign (nothing is left to hold).
+    expect(await store.changeState('settling', ['running'], 'paused')).toBe(true);
+    await store.recordDelivery('settling', 3, 'failed', 'undeliverable');
+    expect(await store.state('settling')).toBe('done');
+    expect(await store.runningCampaigns()).not.toContain('settling');
+
+    await campaignWithRows('refused-last', 1);
+    await store.recordRow('refused-last', 1, { state: 'refused', FaultCode: 1021, FaultString: 'x' });
+    expect(await store.state('refused-last')).toBe('done');
+
+    await campaignWithRows('cancelled-then-sent', 1);
+    await store.recordRow('cancelled-then-sent', 1, { state: 'pending', sessionId: 'S-9', clientId: '+15553000000' });
+    expect(await store.changeState('cancelled-then-sent', ['running'], 'cancelled')).toBe(true);
+    await store.recordDelivery('cancelled-then-sent', 1, 'sent', '');
+    expect(await store.state('cancelled-then-sent')).toBe('cancelled');
+
+    await campaignWithRows('empty', 0);
+    expect(await store.finishIfSettled('empty')).toBe(true);
+    expect(await store.state('empty')).toBe('done');
+  });
 });

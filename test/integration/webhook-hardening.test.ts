@@ -175,7 +175,7 @@ describe('provider webhooks: tenants, replays and shapes', () => {
       ['an id not a string', (wamid) => withValue(wamid, { statuses: [validStatus(wamid), { ...validStatus(wamid), id: 42 }] }), 'entry[0].changes[0].value.statuses[1].id must be a string'],
       ['an error code not a number', (wamid) => withValue(wamid, { statuses: [validStatus(wamid), { ...validStatus(wamid), status: 'failed', errors: [{ code: '131050' }] }] }), 'entry[0].changes[0].value.statuses[1].errors[0].code must be a number'],
       ['phone_number_id not a string', (wamid) => ({ entry: [{ changes: [{ value: { metadata: { phone_number_id: 7 }, statuses: [validStatus(wamid)] } }] }] }), 'entry[0].changes[0].value.metadata.phone_number_id must be a string'],
-      ['statuses without metadata', (wamid) => ({ entry: [{ changes: [{ value: { statuses: [validStatus(wamid)] } }] }] }), 'entry[0].changes[0].value.metadata is required with statuses'],
+      ['statuses without metadata', (wamid) => ({ entry: [{ changes: [{ value: { statuses: [validStatus(wamid)] } }] }] }), 'entry[0].changes[0].value.metadata is required with statuses or messages'],
       ['the body an array', () => [], 'the body must be an object'],
       ['not JSON', () => '{"entry": [', 'the body is not JSON'],
     ];
