@@ -19,6 +19,37 @@ end
 `;
 
 /**
+ * Whether a message's delivery may move from `current` to `to`: only forward along
+ * `pending -> sent -> delivered -> read`, or to `failed` before it was delivered; `none` and
+ * `failed` never move (a late `delivered` after `read` changes nothing).
+ */
+export const DELIVERY_MOVES = `
+local deliveryRank = {none = -1, pending = 0, sent = 1, delivered = 2, read = 3}
+local function deliveryMoves(current, to)
+  if to == '' or current == 'none' or current == 'failed' then return false end
+  if to == 'failed' then return current == 'pending' or current == 'sent' end
+  return deliveryRank[to] ~= nil and deliveryRank[current] ~= nil and deliveryRank[to] > deliveryRank[current]
+end
+`;
+
+/**
+ * A send slot of one business number (GCRA: the number keeps the time of its next free slot and
+ * moves it on by 1/rate per send). Answers the ms to sleep for the slot, or nil and the wait when
+ * it is longer than `maxSleepMs` (no slot is taken then: the job goes back to the queue).
+ */
+export const SEND_SLOT = `
+local function takeSendSlot(pacingKey, intervalMs, maxSleepMs)
+  local now = nowMs()
+  local nextSlot = tonumber(redis.call('GET', pacingKey) or '0')
+  if nextSlot < now then nextSlot = now end
+  local wait = math.ceil(nextSlot - now)
+  if wait > maxSleepMs then return nil, wait end
+  redis.call('SET', pacingKey, tostring(nextSlot + intervalMs), 'PX', math.ceil(wait + intervalMs) + 1000)
+  return wait
+end
+`;
+
+/**
  * Removes a session that will never be sent (its invite was answered with a fault): the hash, its
  * history, its place in the tenant backlog, and its idempotency key when the key still points at it
  * (faults are not remembered, so the caller may retry with the same key).
@@ -177,7 +208,7 @@ return 'withdrawn'
  * change, {-1, -1} when the session does not exist, {-2, msToDeadline} while it is unconfirmed and
  * {-3, 0} when it was withdrawn unconfirmed.
  */
-export const TRANSITION = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + `
+export const TRANSITION = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + DELIVERY_MOVES + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, -1} end
 local at = ARGV[1]
 local current = redis.call('HMGET', KEYS[1], 'state', 'delivery')
@@ -197,14 +228,7 @@ if ARGV[2] ~= '' then
   end
 end
 
-local rank = {none = -1, pending = 0, sent = 1, delivered = 2, read = 3}
-if ARGV[4] ~= '' and current[2] ~= 'none' and current[2] ~= 'failed' then
-  if ARGV[4] == 'failed' then
-    if current[2] == 'pending' or current[2] == 'sent' then deliveryApplied = 1 end
-  elseif rank[ARGV[4]] and rank[ARGV[4]] > rank[current[2]] then
-    deliveryApplied = 1
-  end
-end
+if deliveryMoves(current[2], ARGV[4]) then deliveryApplied = 1 end
 
 if stateApplied == 1 then
   if current[1] == 'queued' and KEYS[4] ~= '' and tonumber(redis.call('GET', KEYS[4]) or '0') > 0 then
@@ -248,7 +272,7 @@ return {stateApplied, deliveryApplied, after[1], after[2], after[3], after[4], a
  * Returns {'gone'} | {'skipped', state} | {'held', reason} | {'wait', ms} | {'unconfirmed', ms}
  *       | {'withdrawn'} | {'claimed', waitMs, unknownOutcome '0'|'1', field, value, ...}
  */
-export const CLAIM_FOR_SEND = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + `
+export const CLAIM_FOR_SEND = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + SEND_SLOT + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'queued' and state ~= 'sending' then return {'skipped', state} end
@@ -261,13 +285,8 @@ if hold then
   redis.call('DEL', KEYS[4])
 end
 
-local now = nowMs()
-local interval = tonumber(ARGV[4])
-local nextSlot = tonumber(redis.call('GET', KEYS[5]) or '0')
-if nextSlot < now then nextSlot = now end
-local wait = math.ceil(nextSlot - now)
-if wait > tonumber(ARGV[5]) then return {'wait', tostring(wait)} end
-redis.call('SET', KEYS[5], tostring(nextSlot + interval), 'PX', math.ceil(wait + interval) + 1000)
+local wait, longer = takeSendSlot(KEYS[5], tonumber(ARGV[4]), tonumber(ARGV[5]))
+if not wait then return {'wait', tostring(longer)} end
 
 if state == 'queued' and tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
 -- An attempt still marked in flight never reported back (its worker died mid-send, or lost Redis):
