@@ -28,6 +28,8 @@ import { SessionIdGenerator } from './sessions/session-id.js';
 import { SessionStore } from './sessions/session-store.js';
 import { ConversationStore } from './conversations/conversation-store.js';
 import { InboundReceiver } from './conversations/receive-inbound.js';
+import { ConversationAnswers } from './conversations/answer.js';
+import { MessageStore } from './sessions/message-store.js';
 import { loadStandardResponses } from './templates/catalog.js';
 
 export type GatewayRole = 'all' | 'api' | 'worker';
@@ -86,11 +88,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     clock,
   );
   const queue = createDeliveryQueue(redis, keys);
+  // The events stream is trimmed like the chat queues: routing reads both with consumer groups.
+  const messages = new MessageStore(redis, keys, { sessionTtlSeconds: config.limits.sessionTtlSeconds, eventsMaxLen: config.limits.chatQueueMaxLen });
   const closers: Array<() => Promise<unknown>> = [];
 
   let worker: Worker<DeliveryJobData, JobResult> | undefined;
   if (options.role !== 'api') {
-    const started = startWorker(options, store, keys, campaigns);
+    const started = startWorker(options, store, messages, keys, campaigns);
     worker = started.worker;
     closers.push(started.close);
   }
@@ -132,11 +136,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const conversations = new ConversationStore(redis, keys, {
       sessionTtlSeconds: config.limits.sessionTtlSeconds,
       chatQueueMaxLen: config.limits.chatQueueMaxLen,
-      // The events stream is trimmed like the chat queues: routing reads both with consumer groups.
       eventsMaxLen: config.limits.chatQueueMaxLen,
     });
+    const answers = new ConversationAnswers({ config, store, messages, catalog, queue });
     const inbound = new InboundReceiver({ config, conversations, ids, logger });
     app = createApp({
+      answers,
+      messages,
       inbound,
       conversations,
       campaigns,
@@ -182,7 +188,7 @@ function checkEnrichments(config: GatewayConfig): void {
   if (problems.length > 0) throw new ConfigError('configuration', problems);
 }
 
-function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKeys, campaigns: CampaignStore) {
+function startWorker(options: GatewayOptions, store: SessionStore, messages: MessageStore, keys: RedisKeys, campaigns: CampaignStore) {
   const reportStatus = (report: Parameters<typeof applyStatusReport>[1]) => applyStatusReport(store, report);
   const connectors = new Map<string, Connector>();
   for (const tenant of options.config.tenants) {
@@ -194,6 +200,7 @@ function startWorker(options: GatewayOptions, store: SessionStore, keys: RedisKe
   const worker = startDeliveryWorker(
     {
       store,
+      messages,
       ratePerSecond: (tenant, channel) => rates.get(`${tenant}/${channel}`) ?? 80,
       connectorFor: (tenant, channel) => connectors.get(`${tenant}/${channel}`),
       credentialsOf: (tenant, channel) => fingerprints.get(`${tenant}/${channel}`) ?? '',

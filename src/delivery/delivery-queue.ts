@@ -17,6 +17,8 @@ export interface DeliveryJobData {
   rendered: RenderedMessage | null;
   /** Set for campaign invites: a paused campaign holds its jobs back. */
   campaignId?: string;
+  /** Set for an agent's answer inside the conversation (`<sessionId>.<position>`): the job sends that message. */
+  messageId?: string;
 }
 
 export type RetrySettings = GatewayConfig['retry'];

@@ -6,12 +6,15 @@ import type { Connector, SendAccepted } from '../connectors/connector.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { Session, SessionError } from '../sessions/session.js';
 import type { Placement, SessionStore } from '../sessions/session-store.js';
+import type { MessageStore } from '../sessions/message-store.js';
 import { DELIVERY_QUEUE_NAME, retryDelayMs, type DeliveryJobData, type RetrySettings } from './delivery-queue.js';
 import { DeliveryFailure } from './outcomes.js';
 import { parseChatQueueKey } from '../invite/chat-queue-key.js';
 
 export interface DeliveryDependencies {
   store: SessionStore;
+  /** Agents' answers inside conversations. */
+  messages?: MessageStore;
   /** `rateLimit.perSecond` of a tenant's channel (each business id on its own). */
   ratePerSecond(tenant: number, channel: string): number;
   /** The connector of a tenant's channel. */
@@ -47,6 +50,7 @@ const MAX_SLOT_SLEEP_MS = 250;
  * `UnrecoverableError` when another attempt cannot help.
  */
 export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
+  if (job.data.messageId && deps.messages) return deliverAnswer(job, job.data.messageId, deps.messages, deps, token);
   if (!job.data.rendered) return openWithoutMessage(job, deps, token);
   const { sessionId, tenant, channel, businessId, campaignId } = job.data;
   if (campaignId && deps.campaignState) {
@@ -110,6 +114,60 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
   return 'sent';
 }
 
+/**
+ * One send attempt of an agent's answer: paced with the invites of its business number, sent
+ * through the channel's connector, its delivery moved by the provider's answer. The session's own
+ * state does not change: the answer lives in its transcript.
+ */
+async function deliverAnswer(job: Job<DeliveryJobData>, messageId: string, messages: MessageStore, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
+  const { sessionId, tenant, channel, businessId, rendered } = job.data;
+  const attempt = job.attemptsMade + 1;
+  const claim = await messages.claim(messageId, { tenant, channel, businessId }, {
+    attempt,
+    credentialsFingerprint: deps.credentialsOf(tenant, channel),
+    perSecond: deps.ratePerSecond(tenant, channel),
+    maxSleepMs: MAX_SLOT_SLEEP_MS,
+  });
+  switch (claim.kind) {
+    case 'gone':
+    case 'skipped':
+      return 'skipped';
+    case 'held':
+      return postpone(job, holdRecheckMs(deps), token);
+    case 'wait':
+      return postpone(job, claim.retryInMs, token);
+  }
+  if (claim.unknownOutcome) deps.logger.warn({ sessionId, messageId, attempt }, 'an earlier send attempt never reported back: this send may be a duplicate');
+  if (claim.waitMs > 0) await sleep(claim.waitMs);
+  const session = await deps.store.get(sessionId, { withHistory: false });
+  const connector = deps.connectorFor(tenant, channel);
+  if (!session || !connector || !rendered) {
+    await messages.recordDelivery(messageId, { tenant, channel }, { delivery: 'failed', error: { code: 'channel_removed', providerCode: null, message: 'the session or its channel no longer exists' }, settleAttempt: true });
+    throw new UnrecoverableError('the session or its channel no longer exists');
+  }
+  let accepted: SendAccepted;
+  try {
+    accepted = await connector.send(rendered, session);
+  } catch (error) {
+    const failure = asDeliveryFailure(error);
+    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+    deps.logger.warn({ sessionId, messageId, outcome: failure.outcome, providerCode: failure.providerCode, attempt, retrying: failure.retryable && !lastAttempt }, 'answer send failed');
+    if (failure.outcome === 'token_expired' || failure.outcome === 'account_blocked') await stopChannel(session, failure, deps);
+    if (failure.retryable && !lastAttempt) {
+      await messages.recordDelivery(messageId, { tenant, channel }, { delivery: 'pending', settleAttempt: true });
+      throw failure;
+    }
+    await messages.recordDelivery(messageId, { tenant, channel }, { delivery: 'failed', error: { code: failure.outcome, providerCode: failure.providerCode, message: failure.message }, settleAttempt: true });
+    throw new UnrecoverableError(failure.message);
+  }
+  await messages.recordDelivery(messageId, { tenant, channel }, { delivery: 'sent', providerMessageId: accepted.providerMessageId, settleAttempt: true });
+  return 'sent';
+}
+
+function asDeliveryFailure(error: unknown): DeliveryFailure {
+  return error instanceof DeliveryFailure ? error : new DeliveryFailure('transient', true, error instanceof Error ? error.message : String(error));
+}
+
 /** An invite without a standard response: the session opens in its chat queue, nothing is sent. */
 async function openWithoutMessage(job: Job<DeliveryJobData>, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
   const session = await deps.store.get(job.data.sessionId, { withHistory: false });
@@ -145,10 +203,7 @@ async function postpone(job: Job<DeliveryJobData>, delayMs: number, token?: stri
 /** Decides between retry and final failure; returns the error the job should throw. */
 async function handleSendError(error: unknown, job: Job<DeliveryJobData>, session: Session, attempt: number, deps: DeliveryDependencies, token?: string): Promise<Error> {
   const { sessionId } = session;
-  const failure =
-    error instanceof DeliveryFailure
-      ? error
-      : new DeliveryFailure('transient', true, error instanceof Error ? error.message : String(error));
+  const failure = asDeliveryFailure(error);
   const lastAttempt = attempt >= (job.opts.attempts ?? 1);
   // The attempt ended with an answer: a later attempt is a retry, not a possible duplicate.
   await deps.store.settleAttempt(sessionId);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { StatusReport } from '../connectors/connector.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { MessageStore } from '../sessions/message-store.js';
 import { classifyWhatsAppError } from './outcomes.js';
 
 /**
@@ -51,8 +52,10 @@ export type ReportResult = 'applied' | 'duplicate' | 'unknown';
  * change another tenant's session or suppress their recipient. Unknown messages are logged and
  * dropped (the provider would otherwise retry them for days).
  */
-export async function applyProviderReport(store: SessionStore, logger: Logger, report: ProviderReport, channels: ChannelRef[], dedupeSeconds: number): Promise<ReportResult> {
+export async function applyProviderReport(store: SessionStore, logger: Logger, report: ProviderReport, channels: ChannelRef[], dedupeSeconds: number, messages?: MessageStore): Promise<ReportResult> {
   const found = await sessionOnChannels(store, channels, report.providerMessageId);
+  const answer = found || !messages ? undefined : await answerOnChannels(messages, channels, report.providerMessageId);
+  if (answer && messages) return applyAnswerReport(store, messages, report, answer, dedupeSeconds);
   if (!found) {
     logger.info({ providerMessageId: report.providerMessageId, channels: channels.map(channelName) }, 'delivery report for an unknown message');
     return 'unknown';
@@ -67,6 +70,31 @@ export async function applyProviderReport(store: SessionStore, logger: Logger, r
     throw error;
   }
   return 'applied';
+}
+
+/** A report about an agent's answer moves that message of the transcript, as one about the invite moves the session. */
+async function applyAnswerReport(store: SessionStore, messages: MessageStore, report: ProviderReport, answer: ChannelRef & { messageId: string }, dedupeSeconds: number): Promise<ReportResult> {
+  const { tenant, channel, messageId } = answer;
+  if (!(await store.claimProviderReport(tenant, channel, report.providerMessageId, report.delivery, dedupeSeconds))) return 'duplicate';
+  const error =
+    report.delivery === 'failed'
+      ? { code: report.providerCode === undefined ? 'undeliverable' : classifyWhatsAppError(report.providerCode).outcome, providerCode: report.providerCode ?? null, message: report.message ?? 'the provider reported the message as failed' }
+      : undefined;
+  try {
+    await messages.recordDelivery(messageId, answer, { delivery: report.delivery, ...(error ? { error } : {}) });
+  } catch (caught) {
+    await store.releaseProviderReport(tenant, channel, report.providerMessageId, report.delivery).catch(() => undefined);
+    throw caught;
+  }
+  return 'applied';
+}
+
+async function answerOnChannels(messages: MessageStore, channels: ChannelRef[], providerMessageId: string) {
+  for (const ref of channels) {
+    const messageId = await messages.messageOfProviderMessage(ref.tenant, ref.channel, providerMessageId);
+    if (messageId) return { ...ref, messageId };
+  }
+  return undefined;
 }
 
 async function sessionOnChannels(store: SessionStore, channels: ChannelRef[], providerMessageId: string) {

@@ -1,4 +1,5 @@
-import type { Express, Request } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
+import { AnswerInvalid, AnswerRefused, type ConversationAnswers } from '../conversations/answer.js';
 import type { TenantConfig } from '../config/schema.js';
 import type { ConversationStore } from '../conversations/conversation-store.js';
 import { SESSION_ID_PATTERN } from '../sessions/session-id.js';
@@ -9,6 +10,7 @@ export interface ConversationsRouteDependencies {
   apiKeys: ApiKeys;
   store: SessionStore;
   conversations: ConversationStore;
+  answers: ConversationAnswers;
 }
 
 const DEFAULT_PAGE = 100;
@@ -26,9 +28,28 @@ export function registerConversationsRoutes(app: Express, deps: ConversationsRou
     if ('problem' in page) return void response.status(400).json({ error: page.problem });
     const sessionId = String(request.params.id);
     const session = SESSION_ID_PATTERN.test(sessionId) ? await deps.store.get(sessionId, { withHistory: false }) : undefined;
-    if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) return void response.status(404).json({ error: 'not found' });
+    if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) return notFound(response);
     response.json(await deps.conversations.messages(session, page.after, page.limit));
   });
+
+  // An agent's answer: `{text, attachments?, author?}` or `{standardResponseId, Contact?, Agent?, CustomProperties?, author?}`.
+  app.post('/sessions/:id/messages', authenticate, express.json({ limit: '64kb' }), async (request, response) => {
+    const sessionId = String(request.params.id);
+    if (!SESSION_ID_PATTERN.test(sessionId)) return notFound(response);
+    try {
+      const answered = await deps.answers.answer(response.locals.tenant as TenantConfig, sessionId, request.body);
+      if (!answered) return notFound(response);
+      response.status(202).json(answered);
+    } catch (error) {
+      if (error instanceof AnswerRefused) return void response.status(409).json({ error: error.message });
+      if (error instanceof AnswerInvalid) return void response.status(400).json({ error: error.message });
+      throw error;
+    }
+  });
+}
+
+function notFound(response: Response): void {
+  response.status(404).json({ error: 'not found' });
 }
 
 function pageOf(request: Request): { after: number | undefined; limit: number } | { problem: string } {

@@ -7,6 +7,7 @@ import { readSinchMessage } from '../connectors/sinch-inbound.js';
 import type { InboundReceiver } from '../conversations/receive-inbound.js';
 import { applyProviderReport, type ChannelRef } from '../delivery/status-reports.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { MessageStore } from '../sessions/message-store.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bodyOf } from './raw-body.js';
 import { channelsWithConnector, refuseWebhook, ReportTally, signingChannels, staleSignatureMessage, type WebhookProvider } from './webhook-support.js';
@@ -16,6 +17,8 @@ export interface ProviderWebhookDependencies {
   store: SessionStore;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** Agents' answers, whose status reports move their transcript entry. */
+  messages?: MessageStore;
   /** Customer messages (Sinch `message`, Apple `type: "message"`) go to their conversation. */
   inbound: InboundReceiver;
 }
@@ -55,7 +58,7 @@ export function registerProviderWebhooks(app: Express, deps: ProviderWebhookDepe
       const delivery = Object.hasOwn(SINCH_STATUS, report.status) ? SINCH_STATUS[report.status]! : undefined;
       const appChannels = signedBy.filter(({ connector }) => connector.appId === callback.value.app_id);
       const message = report.reason?.description ?? report.reason?.code;
-      tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: report.message_id, delivery, message }, appChannels, webhookDedupeSeconds) : 'ignored');
+      tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: report.message_id, delivery, message }, appChannels, webhookDedupeSeconds, deps.messages) : 'ignored');
     }
     const inbound = callback.value.message;
     if (inbound) {
@@ -95,7 +98,7 @@ export function registerProviderWebhooks(app: Express, deps: ProviderWebhookDepe
 
     const { id, status, code } = report.value;
     const delivery = Object.hasOwn(APPLE_STATUS, status) ? APPLE_STATUS[status]! : undefined;
-    tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: id, delivery, providerCode: code }, signedBy, webhookDedupeSeconds) : 'ignored');
+    tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: id, delivery, providerCode: code }, signedBy, webhookDedupeSeconds, deps.messages) : 'ignored');
     tally.answer(response, deps.metrics, 'apple');
   });
 }

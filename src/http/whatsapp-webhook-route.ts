@@ -7,6 +7,7 @@ import { readWhatsAppMessages } from '../connectors/whatsapp-inbound.js';
 import type { InboundReceiver } from '../conversations/receive-inbound.js';
 import { applyProviderReport, type ChannelRef, type ReportResult } from '../delivery/status-reports.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import type { MessageStore } from '../sessions/message-store.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bodyOf } from './raw-body.js';
 import { channelsWithConnector, refuseWebhook, ReportTally, signingChannels, type ConnectorChannel } from './webhook-support.js';
@@ -16,6 +17,8 @@ export interface WhatsAppWebhookDependencies {
   store: SessionStore;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** Agents' answers, whose status reports move their transcript entry. */
+  messages?: MessageStore;
   /** Customer messages (`messages[]`) go to their conversation. */
   inbound: InboundReceiver;
 }
@@ -108,5 +111,5 @@ async function applyWhatsAppStatus(status: WhatsAppStatus, channels: ChannelRef[
   if (!delivery) return 'ignored';
   const error = status.errors?.[0];
   const report = { providerMessageId: status.id, delivery, providerCode: error?.code, message: error?.message ?? error?.title };
-  return applyProviderReport(deps.store, deps.logger, report, channels, dedupeSeconds);
+  return applyProviderReport(deps.store, deps.logger, report, channels, dedupeSeconds, deps.messages);
 }

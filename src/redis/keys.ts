@@ -122,6 +122,11 @@ export class RedisKeys {
     return `${this.prefix}:customer:${tenant}:${channel}:${businessAndClientHash}`;
   }
 
+  /** An agent's answer by the provider's message id (one channel), for its status reports: `<sessionId>.<position>`. */
+  outboundMessage(tenant: number, channel: string, providerMessageId: string): string {
+    return `${this.prefix}:outmsg:${tenant}:${channel}:${providerMessageId}`;
+  }
+
   /** A tenant's conversation events (message.received, message.status, session.ended), for routing and desktops. */
   tenantEvents(tenant: number): string {
     return `${this.prefix}:events:${tenant}`;

@@ -11,7 +11,7 @@
  * was never confirmed is never sent: past its deadline it is withdrawn, so an invite the caller was
  * told had failed (1050) cannot reach the customer when a paused or slow Redis catches up.
  */
-const NOW_MS = `
+export const NOW_MS = `
 local function nowMs()
   local time = redis.call('TIME')
   return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

@@ -32,6 +32,15 @@ export function renderStandardResponse(standardResponse: StandardResponse, conte
   return { standardResponseId: id, contentType: content.contentType, bodies: bodiesFor(rendered, context) };
 }
 
+/**
+ * An agent's own words (and attachments) for the channel: the bodies of a `text` standard response,
+ * taken literally. Field codes are not rendered in them: what the agent typed is what is sent.
+ */
+export function renderAgentText(text: string, attachments: Array<{ url: string; name: string }>, context: RenderContext): RenderedMessage {
+  const content = { contentType: 'text', text, ...(attachments.length > 0 ? { attachments } : {}) } as Extract<StandardResponseContent, { contentType: 'text' }>;
+  return { standardResponseId: '', contentType: 'text', bodies: bodiesFor(content, context) };
+}
+
 function bodiesFor(content: StandardResponseContent, context: RenderContext): Array<Record<string, unknown>> {
   switch (context.channelType) {
     case 'whatsapp':

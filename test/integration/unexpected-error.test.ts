@@ -34,6 +34,7 @@ describe('when the gateway fails unexpectedly', () => {
       queue: undefined as never,
       conversations: undefined as never,
       inbound: undefined as never,
+      answers: undefined as never,
       redisAnswers: async () => true,
     });
     const response = await request(app).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(jsonInvite({ referenceId: 5 }));
