@@ -139,7 +139,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       eventsMaxLen: config.limits.chatQueueMaxLen,
     });
     const answers = new ConversationAnswers({ config, store, messages, catalog, queue });
-    const inbound = new InboundReceiver({ config, conversations, ids, logger });
+    const inbound = new InboundReceiver({ config, conversations, store, answers, ids, logger });
+
     app = createApp({
       answers,
       messages,

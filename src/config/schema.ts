@@ -95,6 +95,12 @@ const channel = z.strictObject({
   allowFreeText: z.boolean().default(false),
   appleInvitations: z.boolean().default(false),
   enrichment: enrichment.optional(),
+  /** Inbound texts (trimmed, any case) that suppress the customer on this channel; default STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT. */
+  optOutKeywords: z.array(z.string().min(1).max(64)).default(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']),
+  /** Inbound texts that lift a customer's opt-out; default START, UNSTOP. */
+  optInKeywords: z.array(z.string().min(1).max(64)).default(['START', 'UNSTOP']),
+  /** Sent once to a customer who opts out (inside the service window they just opened); absent: no reply. */
+  optOutReply: z.string().min(1).max(1_024).optional(),
 });
 
 const tenant = z.strictObject({

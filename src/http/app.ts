@@ -8,6 +8,7 @@ import { registerConversationsRoutes, type ConversationsRouteDependencies } from
 import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
 import { registerOpsRoutes, type OpsDependencies } from './ops-routes.js';
 import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessions-route.js';
+import { registerSuppressionsRoutes } from './suppressions-route.js';
 import { registerProviderWebhooks } from './provider-webhooks-route.js';
 import { registerWhatsAppWebhook, type WhatsAppWebhookDependencies } from './whatsapp-webhook-route.js';
 
@@ -21,6 +22,7 @@ export function createApp(deps: AppDependencies): Express {
   registerEspRoute(app, deps);
   registerSessionsRoutes(app, deps);
   registerConversationsRoutes(app, deps);
+  registerSuppressionsRoutes(app, deps);
   registerChannelsRoutes(app, deps);
   const { campaigns, runner, catalog, ids } = deps;
   if (campaigns && runner && catalog && ids) registerCampaignRoutes(app, { apiKeys: deps.apiKeys, campaigns, runner, inviteToChat: deps.inviteToChat, catalog, ids, limits: deps.config.limits, logger: deps.logger });

@@ -199,7 +199,12 @@ export class InviteToChat {
       case 'replayed':
         return { kind: 'replayed', sessionId: outcome.sessionId };
       case 'suppressed':
-        throw fault('policyRefused', `the recipient stopped marketing messages on channel ${session.channel}: invites to them are refused`);
+        throw fault(
+          'policyRefused',
+          outcome.reason === 'opt_out_keyword'
+            ? `the recipient opted out on channel ${session.channel} (they sent an opt-out keyword): invites to them are refused until they opt in again`
+            : `the recipient stopped marketing messages on channel ${session.channel}: invites to them are refused`,
+        );
       case 'channelHeld':
         throw fault('policyRefused', `channel ${session.channel} is stopped (${outcome.reason}) until its credentials change or it is resumed`);
       case 'recipientLimited':

@@ -33,6 +33,11 @@ export class RedisKeys {
     return `${this.prefix}:recipient:${tenant}:${channel}:${clientIdHash}`;
   }
 
+  /** The suppressed recipients of one channel (hashed client id to `{clientId, reason, at}`), for operators to list. */
+  channelSuppressions(tenant: number, channel: string): string {
+    return `${this.prefix}:suppressions:${tenant}:${channel}`;
+  }
+
   /** Set when a recipient stopped marketing messages: later invites are refused at the door. */
   recipientSuppressed(tenant: number, channel: string, clientIdHash: string): string {
     return `${this.prefix}:suppressed:${tenant}:${channel}:${clientIdHash}`;

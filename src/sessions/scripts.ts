@@ -99,7 +99,7 @@ end
  * The session is written unconfirmed (its fields carry `confirmed = 0`, `confirmBy` and `idemKey`):
  * CONFIRM_SESSION makes it sendable.
  * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'inflight', id} | {'held', reason}
- *       | {'suppressed', ''} | {'limited', ''} | {'full', ''} | {'exists', ''}
+ *       | {'suppressed', suppressionJson} | {'limited', ''} | {'full', ''} | {'exists', ''}
  */
 export const CREATE_SESSION = NOW_MS + WITHDRAW + `
 local sessionId = ARGV[6]
@@ -122,7 +122,8 @@ if KEYS[4] ~= '' then
 end
 local hold = redis.call('GET', KEYS[7])
 if hold and string.sub(hold, 1, 64) == ARGV[10] then return {'held', string.sub(hold, 66)} end
-if redis.call('EXISTS', KEYS[6]) == 1 then return {'suppressed', ''} end
+local suppressed = redis.call('GET', KEYS[6])
+if suppressed then return {'suppressed', suppressed} end
 if KEYS[5] ~= '' and tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[7]) then
   return {'limited', ''}
 end

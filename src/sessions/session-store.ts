@@ -31,7 +31,7 @@ export type CreateOutcome =
   | { kind: 'conflict'; sessionId: string }
   /** The idempotency key's first request is still being stored (not yet confirmed). */
   | { kind: 'inflight'; sessionId: string }
-  | { kind: 'suppressed' }
+  | { kind: 'suppressed'; reason: SuppressionReason }
   | { kind: 'channelHeld'; reason: string }
   | { kind: 'recipientLimited' }
   | { kind: 'backlogFull' };
@@ -51,6 +51,24 @@ export interface CreateLimits {
    * is written confirmed (tools and tests that need no two-step write).
    */
   confirmWithinMs?: number;
+}
+
+/** Why a recipient is suppressed: WhatsApp's marketing opt-out (131050) or an opt-out keyword they sent. */
+export type SuppressionReason = 'marketing_opt_out' | 'opt_out_keyword';
+
+export interface SuppressionRecord {
+  clientId: string;
+  reason: SuppressionReason;
+  at: string;
+}
+
+/** The reason stored with a suppression; older ones hold a timestamp and were WhatsApp's opt-out. */
+function suppressionReasonOf(stored: string | undefined): SuppressionReason {
+  try {
+    return (JSON.parse(stored ?? '') as { reason?: SuppressionReason }).reason ?? 'marketing_opt_out';
+  } catch {
+    return 'marketing_opt_out';
+  }
 }
 
 /** What `confirm` found: only `confirmed` makes the session sendable; `late` and `nojob` withdrew it. */
@@ -200,7 +218,7 @@ export class SessionStore {
       case 'inflight':
         return { kind, sessionId };
       case 'suppressed':
-        return { kind: 'suppressed' };
+        return { kind: 'suppressed', reason: suppressionReasonOf(sessionId) };
       case 'held':
         return { kind: 'channelHeld', reason: sessionId };
       case 'limited':
@@ -292,9 +310,33 @@ export class SessionStore {
     return (await this.redis.del(this.keys.channelHold(tenant, channel))) === 1;
   }
 
-  /** The recipient stopped marketing messages on this channel: refuse later invites to them. */
-  async suppressRecipient(tenant: number, channel: string, clientId: string): Promise<void> {
-    await this.redis.set(this.keys.recipientSuppressed(tenant, channel, hashRecipient(clientId)), new Date().toISOString());
+  /**
+   * The recipient stopped messages on this channel (WhatsApp's marketing opt-out, or an opt-out
+   * keyword they sent): later invites to them are refused. True when they were not suppressed yet.
+   */
+  async suppressRecipient(tenant: number, channel: string, clientId: string, reason: SuppressionReason = 'marketing_opt_out'): Promise<boolean> {
+    const hash = hashRecipient(clientId);
+    const record = JSON.stringify({ clientId, reason, at: new Date().toISOString() });
+    const [[, added]] = (await this.redis
+      .multi()
+      .set(this.keys.recipientSuppressed(tenant, channel, hash), JSON.stringify({ reason }), 'NX')
+      .hset(this.keys.channelSuppressions(tenant, channel), hash, record)
+      .exec()) as [[Error | null, string | null], unknown];
+    return added === 'OK';
+  }
+
+  /** Lifts a suppression (an opt-in keyword, or an operator); true when there was one. */
+  async liftSuppression(tenant: number, channel: string, clientId: string): Promise<boolean> {
+    const hash = hashRecipient(clientId);
+    const [[, removed]] = (await this.redis.multi().del(this.keys.recipientSuppressed(tenant, channel, hash)).hdel(this.keys.channelSuppressions(tenant, channel), hash).exec()) as [[Error | null, number], unknown];
+    return removed === 1;
+  }
+
+  /** One page of a channel's suppressed recipients, in no particular order (HSCAN cursor). */
+  async suppressions(tenant: number, channel: string, cursor: string, count: number): Promise<{ entries: SuppressionRecord[]; next: string | null }> {
+    const [next, flat] = await this.redis.hscan(this.keys.channelSuppressions(tenant, channel), cursor, 'COUNT', count);
+    const entries = pairs(flat).map(([, value]) => JSON.parse(value) as SuppressionRecord);
+    return { entries, next: next === '0' ? null : next };
   }
 
   /** Claims a session for one send attempt: state, channel stop and send pace in one command. */

@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { ConversationStore } from '../../src/conversations/conversation-store.js';
 import { InboundReceiver } from '../../src/conversations/receive-inbound.js';
 import { RedisKeys } from '../../src/redis/keys.js';
+import { SessionStore } from '../../src/sessions/session-store.js';
 import { testConfig, WA_BUSINESS_ID } from '../support/gateway.js';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
 
@@ -15,6 +16,9 @@ describe('receiving a customer message', () => {
   const receiver = new InboundReceiver({
     config: parseConfig(testConfig()),
     conversations: new ConversationStore(redis, new RedisKeys(prefix), { sessionTtlSeconds: 600, chatQueueMaxLen: 100, eventsMaxLen: 100 }),
+    store: new SessionStore(redis, new RedisKeys(prefix), 600),
+    // No opt-out reply is configured in the test channels: nothing is answered.
+    answers: undefined as never,
     ids: { next: () => `0RECV${String(lines.length).padStart(11, '0')}` },
     logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
   });
