@@ -86,6 +86,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await trackCampaignRow(change, campaigns);
     },
     clock,
+    config.limits.chatQueueMaxLen,
   );
   const queue = createDeliveryQueue(redis, keys);
   // The events stream is trimmed like the chat queues: routing reads both with consumer groups.
@@ -142,6 +143,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const inbound = new InboundReceiver({ config, conversations, store, answers, ids, logger });
 
     app = createApp({
+      keys,
+      openEventReader: () => createWorkerConnection(options.redisUrl),
       answers,
       messages,
       inbound,

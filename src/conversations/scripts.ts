@@ -1,3 +1,5 @@
+import { PUBLISH_EVENT } from '../sessions/scripts.js';
+
 /**
  * Records one customer message in one step, so two deliveries of it, or two messages of a customer
  * arriving together, cannot open two sessions or lose one:
@@ -14,7 +16,7 @@
  *       newSessionId, chatQueueFieldsJson (flat list), chatQueueMaxLen, eventsMaxLen, customerName
  * Returns {'duplicate', messageId} | {'recorded', sessionId, created '0'|'1', messageId}
  */
-export const RECORD_INBOUND = `
+export const RECORD_INBOUND = PUBLISH_EVENT + `
 local seen = redis.call('GET', KEYS[1])
 if seen then return {'duplicate', seen} end
 
@@ -63,8 +65,7 @@ if ttl > 0 then redis.call('PEXPIRE', messagesKey, ttl) end
 redis.call('HSET', sessionKey, 'lastInboundAt', ARGV[1], 'engaged', '1')
 redis.call('HINCRBY', sessionKey, 'messageCount', 1)
 if ARGV[12] ~= '' then redis.call('HSET', sessionKey, 'customerName', ARGV[12]) end
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'event', 'message.received', 'sessionId', sessionId,
-  'chatQueueKey', redis.call('HGET', sessionKey, 'chatQueueKey') or '', 'messageId', message.id, 'at', ARGV[1], 'data', encoded)
+publishEvent(KEYS[4], sessionKey, ARGV[11], 'message.received', sessionId, message.id, ARGV[1], encoded)
 redis.call('SET', KEYS[1], message.id, 'EX', ARGV[3])
 return {'recorded', sessionId, created, message.id}
 `;

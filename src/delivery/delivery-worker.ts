@@ -58,7 +58,7 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
     if (campaignState === 'paused') return postpone(job, PAUSED_RECHECK_MS, token);
     if (campaignState === 'cancelled') {
       // A cancelled campaign sends nothing more: its queued invites end without a message.
-      const ended = await deps.store.transition(sessionId, { state: 'terminated', backlogTenant: tenant });
+      const ended = await deps.store.transition(sessionId, { state: 'terminated', backlogTenant: tenant, endReason: 'campaign_cancelled' });
       if (ended.unconfirmed) return postpone(job, Math.min(ended.unconfirmed.retryInMs, UNCONFIRMED_RECHECK_MS), token);
       return ended.withdrawn ? 'withdrawn' : 'skipped';
     }
@@ -106,6 +106,7 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
   // A Redis failure here is not the provider's: the job is retried as it is (at least once).
   await deps.store.transition(sessionId, {
     state: session.terminate ? 'terminated' : 'open',
+    ...(session.terminate ? { endReason: 'terminate_flag' } : {}),
     delivery: 'sent',
     set: { providerMessageId: accepted.providerMessageId, error: null, attemptSettled: true },
     indexProviderMessage: { tenant: session.tenant, channel: session.channel },

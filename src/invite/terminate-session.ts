@@ -17,7 +17,7 @@ export async function terminateSession(
   const session = await store.get(sessionId);
   if (!session || session.tenant !== tenant) return 'notFound';
   // Ending a still-queued session also frees its place in the tenant's backlog.
-  const { stateApplied } = await store.transition(sessionId, { state: 'terminated', backlogTenant: tenant });
+  const { stateApplied } = await store.transition(sessionId, { state: 'terminated', backlogTenant: tenant, endReason: 'deleted' });
   if (!stateApplied) return 'alreadyEnded';
   const job = await queue.getJob(sessionId);
   // remove() fails when a worker took the job meanwhile; the worker then skips the ended session.

@@ -117,6 +117,11 @@ export class RedisKeys {
     return `${this.prefix}:session:${sessionId}:messages`;
   }
 
+  /** A session's own events (same ids as in the tenant's events stream), served by `GET /sessions/:id/events`. */
+  sessionEvents(sessionId: string): string {
+    return `${this.prefix}:session:${sessionId}:events`;
+  }
+
   /** Set once a provider's inbound message was recorded: a second delivery of it is a duplicate. */
   inboundSeen(tenant: number, channel: string, providerMessageIdHash: string): string {
     return `${this.prefix}:inbound:${tenant}:${channel}:${providerMessageIdHash}`;

@@ -33,6 +33,26 @@ end
 `;
 
 /**
+ * Appends a conversation event to the tenant's events stream (routing reads it with a consumer
+ * group) and, under the same id, to the session's own stream (`GET /sessions/:id/events` serves
+ * it as Server-Sent Events, resumable with that id), which lives as long as the session.
+ * fields: {event, sessionId, chatQueueKey, messageId, at, data}
+ */
+export const PUBLISH_EVENT = `
+local function publishEvent(tenantStream, sessionKey, maxLen, event, sessionId, messageId, at, data)
+  local chatQueueKey = redis.call('HGET', sessionKey, 'chatQueueKey') or ''
+  local id = redis.call('XADD', tenantStream, 'MAXLEN', '~', maxLen, '*', 'event', event, 'sessionId', sessionId,
+    'chatQueueKey', chatQueueKey, 'messageId', messageId, 'at', at, 'data', data)
+  local sessionStream = sessionKey .. ':events'
+  redis.call('XADD', sessionStream, 'MAXLEN', '~', 1000, id, 'event', event, 'sessionId', sessionId,
+    'chatQueueKey', chatQueueKey, 'messageId', messageId, 'at', at, 'data', data)
+  local ttl = redis.call('PTTL', sessionKey)
+  if ttl > 0 then redis.call('PEXPIRE', sessionStream, ttl) end
+  return id
+end
+`;
+
+/**
  * A send slot of one business number (GCRA: the number keeps the time of its next free slot and
  * moves it on by 1/rate per send). Answers the ms to sleep for the slot, or nil and the wait when
  * it is longer than `maxSleepMs` (no slot is taken then: the job goes back to the queue).
@@ -204,12 +224,15 @@ return 'withdrawn'
  * KEYS: session hash, history list, chat-queue stream (or ''), tenant backlog counter (or ''),
  *       provider-message index key (or ''), stats hash, customer's session key (or '': set on open)
  * ARGV: at, toState ('' = keep), allowedFromStates (comma list), toDelivery ('' = keep),
- *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}'), indexTtlSeconds, sessionId
+ *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}'), indexTtlSeconds, sessionId,
+ *       endReason ('' = the state), eventsMaxLen
+ * An applied delivery change is a `message.status` event (message `<sessionId>.0`, the invite) and
+ * an applied end (`terminated`, `failed`) a `session.ended` event with its reason (PUBLISH_EVENT).
  * Returns {stateApplied 0|1, deliveryApplied 0|1, state, delivery, tenant, channel, campaign} after the
  * change, {-1, -1} when the session does not exist, {-2, msToDeadline} while it is unconfirmed and
  * {-3, 0} when it was withdrawn unconfirmed.
  */
-export const TRANSITION = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + DELIVERY_MOVES + `
+export const TRANSITION = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + DELIVERY_MOVES + PUBLISH_EVENT + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, -1} end
 local at = ARGV[1]
 local current = redis.call('HMGET', KEYS[1], 'state', 'delivery')
@@ -253,6 +276,18 @@ if deliveryApplied == 1 then
 end
 if stateApplied == 1 or deliveryApplied == 1 then
   for field, value in pairs(extra) do redis.call('HSET', KEYS[1], field, value) end
+end
+-- The conversation's live feed: the invite's delivery changes (its message '.0') and the session's end.
+local tenantEvents = string.match(KEYS[1], '^(.*):session:%w+$') .. ':events:' .. (redis.call('HGET', KEYS[1], 'tenant') or '')
+if deliveryApplied == 1 then
+  local data = {messageId = ARGV[9] .. '.0', delivery = ARGV[4]}
+  if extra.error and extra.error ~= '' then data.error = cjson.decode(extra.error) end
+  publishEvent(tenantEvents, KEYS[1], ARGV[11], 'message.status', ARGV[9], ARGV[9] .. '.0', at, cjson.encode(data))
+end
+if stateApplied == 1 and (ARGV[2] == 'terminated' or ARGV[2] == 'failed') then
+  local reason = ARGV[10]
+  if reason == '' then reason = ARGV[2] end
+  publishEvent(tenantEvents, KEYS[1], ARGV[11], 'session.ended', ARGV[9], '', at, cjson.encode({reason = reason, state = ARGV[2]}))
 end
 if KEYS[5] ~= '' then redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[8]) end
 local after = redis.call('HMGET', KEYS[1], 'state', 'delivery', 'tenant', 'channel', 'campaign')

@@ -105,6 +105,8 @@ export interface TransitionRequest {
   placement?: Placement;
   /** Leaving `queued` takes the invite out of this tenant's backlog. */
   backlogTenant?: number;
+  /** Why the session ends, for its `session.ended` event (`deleted`, `terminate_flag`, …); default: the state. */
+  endReason?: string;
   /** Index `set.providerMessageId` under the session's channel so status webhooks find the session. */
   indexProviderMessage?: { tenant: number; channel: string };
   at?: Date;
@@ -178,6 +180,8 @@ export class SessionStore {
     private readonly onChange?: SessionChangeListener,
     /** Redis's clock, for confirmation deadlines; the local one where both share a host. */
     private readonly clock: Pick<RedisClock, 'now'> = { now: () => Date.now() },
+    /** Approximate MAXLEN of each tenant's events stream. @defaultValue 100,000 */
+    private readonly eventsMaxLen = 100_000,
   ) {
     defineScripts(redis);
     this.redis = redis as ScriptedRedis;
@@ -409,6 +413,8 @@ export class SessionStore {
       JSON.stringify(serialiseExtraFields(change.set)),
       this.ttlSeconds,
       sessionId,
+      change.endReason ?? '',
+      this.eventsMaxLen,
     );
     if (state === -2) return { found: true, stateApplied: false, deliveryApplied: false, unconfirmed: { retryInMs: Number(delivery) } };
     if (state === -3) return { found: true, stateApplied: false, deliveryApplied: false, withdrawn: true };

@@ -35,6 +35,8 @@ describe('when the gateway fails unexpectedly', () => {
       conversations: undefined as never,
       inbound: undefined as never,
       answers: undefined as never,
+      keys: undefined as never,
+      openEventReader: undefined as never,
       redisAnswers: async () => true,
     });
     const response = await request(app).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(jsonInvite({ referenceId: 5 }));
