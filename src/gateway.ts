@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config/schema.js';
-import type { Connector } from './connectors/connector.js';
+import type { Connector, InboundSink, StatusReport } from './connectors/connector.js';
 import { credentialsFingerprint } from './config/credentials.js';
 import { checkEnrichmentConfig, Enricher } from './enrichment/enricher.js';
 import { CampaignRunner, createCampaignQueue, startCampaignWorker } from './campaigns/campaign-runner.js';
@@ -13,7 +13,7 @@ import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
 import { startDeliveryWorker, type JobResult } from './delivery/delivery-worker.js';
-import { applyStatusReport } from './delivery/status-reports.js';
+import { applyProviderReport, applyStatusReport } from './delivery/status-reports.js';
 import { createStatusQueue, startStatusWebhookWorker, statusWebhookListener } from './delivery/status-webhooks.js';
 import type { DeliveryJobData } from './delivery/delivery-queue.js';
 import { createApp } from './http/app.js';
@@ -93,16 +93,26 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const messages = new MessageStore(redis, keys, { sessionTtlSeconds: config.limits.sessionTtlSeconds, eventsMaxLen: config.limits.chatQueueMaxLen });
   const closers: Array<() => Promise<unknown>> = [];
 
+  // Conversations on every role: the API takes customers' messages and agents' answers, and a
+  // worker's sandbox may simulate a customer's reply.
+  const ids = await SessionIdGenerator.register(redis, keys.prefix);
+  const conversations = new ConversationStore(redis, keys, {
+    sessionTtlSeconds: config.limits.sessionTtlSeconds,
+    chatQueueMaxLen: config.limits.chatQueueMaxLen,
+    eventsMaxLen: config.limits.chatQueueMaxLen,
+  });
+  const answers = new ConversationAnswers({ config, store, messages, catalog, queue });
+  const inbound = new InboundReceiver({ config, conversations, store, answers, ids, logger });
+
   let worker: Worker<DeliveryJobData, JobResult> | undefined;
   if (options.role !== 'api') {
-    const started = startWorker(options, store, messages, keys, campaigns);
+    const started = startWorker(options, store, messages, keys, campaigns, (target, message) => inbound.receive(target, message));
     worker = started.worker;
     closers.push(started.close);
   }
 
   let app: Express | undefined;
   if (options.role !== 'worker') {
-    const ids = await SessionIdGenerator.register(redis, keys.prefix);
     const doubtful = new DoubtfulInvites({ withdraw: (session) => store.withdraw(session), logger });
     closers.push(async () => {
       // Withdrawals still owed get one last try; those Redis refuses now stay unconfirmed (never sent).
@@ -134,14 +144,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     });
     const metrics = new GatewayMetrics(options.processMetrics ?? true);
     metrics.exposeDeliveryStats(() => store.deliveryStats());
-    const conversations = new ConversationStore(redis, keys, {
-      sessionTtlSeconds: config.limits.sessionTtlSeconds,
-      chatQueueMaxLen: config.limits.chatQueueMaxLen,
-      eventsMaxLen: config.limits.chatQueueMaxLen,
-    });
-    const answers = new ConversationAnswers({ config, store, messages, catalog, queue });
-    const inbound = new InboundReceiver({ config, conversations, store, answers, ids, logger });
-
     app = createApp({
       keys,
       openEventReader: () => createWorkerConnection(options.redisUrl),
@@ -192,11 +194,17 @@ function checkEnrichments(config: GatewayConfig): void {
   if (problems.length > 0) throw new ConfigError('configuration', problems);
 }
 
-function startWorker(options: GatewayOptions, store: SessionStore, messages: MessageStore, keys: RedisKeys, campaigns: CampaignStore) {
-  const reportStatus = (report: Parameters<typeof applyStatusReport>[1]) => applyStatusReport(store, report);
+function startWorker(options: GatewayOptions, store: SessionStore, messages: MessageStore, keys: RedisKeys, campaigns: CampaignStore, receiveInbound: InboundSink) {
+  // The sandbox's simulated reports name their message, as a provider's webhook would: the invite or an answer.
+  const reportStatus = async (report: StatusReport) => {
+    const about = report.providerMessage;
+    if (!about) return applyStatusReport(store, report);
+    const delivery = report.delivery;
+    await applyProviderReport(store, options.logger, { providerMessageId: about.providerMessageId, delivery }, [about], options.config.limits.webhookDedupeSeconds, messages);
+  };
   const connectors = new Map<string, Connector>();
   for (const tenant of options.config.tenants) {
-    for (const channel of tenant.channels) connectors.set(`${tenant.id}/${channel.name}`, createConnector(channel.connector, reportStatus, options.logger));
+    for (const channel of tenant.channels) connectors.set(`${tenant.id}/${channel.name}`, createConnector(channel.connector, reportStatus, options.logger, receiveInbound));
   }
   const connection = createWorkerConnection(options.redisUrl);
   const fingerprints = new Map(options.config.tenants.flatMap((tenant) => tenant.channels.map((channel) => [`${tenant.id}/${channel.name}`, credentialsFingerprint(channel.connector)] as const)));

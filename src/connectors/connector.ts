@@ -1,5 +1,6 @@
 import type { Session } from '../sessions/session.js';
 import type { RenderedMessage } from '../templates/types.js';
+import type { InboundMessage } from './inbound.js';
 
 /** What a provider answered to an accepted send. */
 export interface SendAccepted {
@@ -10,6 +11,11 @@ export interface SendAccepted {
 /** A status report about a sent message, as providers deliver them later. */
 export interface StatusReport {
   sessionId: string;
+  /**
+   * The provider's id of the message (with its channel): the report then concerns that message,
+   * the invite or an agent's answer, found as a provider webhook's report would be.
+   */
+  providerMessage?: { providerMessageId: string; tenant: number; channel: string };
   delivery: 'delivered' | 'read' | 'failed';
   providerCode?: number;
   message?: string;
@@ -17,6 +23,9 @@ export interface StatusReport {
 
 /** Where connectors hand status reports (the sandbox calls it itself; real ones via webhooks). */
 export type StatusSink = (report: StatusReport) => Promise<void>;
+
+/** Where a connector hands a customer's message it produced itself (the sandbox's simulated replies). */
+export type InboundSink = (target: { tenant: number; channel: string }, message: InboundMessage) => Promise<unknown>;
 
 /**
  * One provider. `send` resolves when the provider accepted the message and throws a

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConnectorConfig } from '../config/schema.js';
-import type { Connector, StatusSink } from './connector.js';
+import type { Connector, InboundSink, StatusSink } from './connector.js';
 import { AppleMspConnector } from './apple-msp.js';
 import { SandboxConnector } from './sandbox.js';
 import { SinchConnector } from './sinch.js';
@@ -8,10 +8,10 @@ import { WebhookConnector } from './webhook.js';
 import { WhatsAppCloudConnector } from './whatsapp-cloud.js';
 
 /** One connector per channel, by the channel's `connector.kind`. */
-export function createConnector(config: ConnectorConfig, reportStatus: StatusSink, logger?: Logger): Connector {
+export function createConnector(config: ConnectorConfig, reportStatus: StatusSink, logger?: Logger, receiveInbound?: InboundSink): Connector {
   switch (config.kind) {
     case 'sandbox':
-      return new SandboxConnector(reportStatus, config.reportDelayMs);
+      return new SandboxConnector(reportStatus, config.reportDelayMs, receiveInbound);
     case 'whatsapp-cloud':
       return new WhatsAppCloudConnector(config);
     case 'sinch':
