@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import type { Express } from 'express';
 import { pino } from 'pino';
 import { readEnvironment } from './config/environment.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
@@ -39,10 +40,7 @@ export async function main(): Promise<void> {
       logger,
     });
     if (gateway.app) {
-      const app = gateway.app;
-      const server = await new Promise<Server>((resolve) => {
-        const listening = app.listen(env.PORT, () => resolve(listening));
-      });
+      const server = await listen(gateway.app, env.PORT);
       http = gracefulCloser(server);
       logger.info({ port: (server.address() as AddressInfo).port, role: env.GATEWAY_ROLE, config: env.GATEWAY_CONFIG }, 'invite-gateway listening');
     } else {
@@ -54,8 +52,8 @@ export async function main(): Promise<void> {
     logger.fatal(message);
     await gateway?.close().catch(() => undefined);
     await embedded?.stop();
-    process.exitCode = 1;
-    return;
+    // Exit now: a start that failed must not linger on a timer or a reconnecting socket.
+    process.exit(1);
   }
 
   // Requests first, Redis last: every request the server started reading is answered while the
@@ -76,6 +74,28 @@ export async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/**
+ * Listens on `port`, or fails with a sentence naming it. (Express's `listen` callback also runs on
+ * an error, which must not be mistaken for listening.)
+ */
+function listen(app: Express, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port);
+    const onError = (error: NodeJS.ErrnoException) => reject(new Error(listenProblem(error, port)));
+    server.once('error', onError);
+    server.once('listening', () => {
+      server.off('error', onError);
+      resolve(server);
+    });
+  });
+}
+
+function listenProblem(error: NodeJS.ErrnoException, port: number): string {
+  if (error.code === 'EADDRINUSE') return `port ${port} is already in use (another invite-gateway?): stop that process or set PORT to a free port`;
+  if (error.code === 'EACCES') return `port ${port} needs privileges this user does not have: set PORT to 1024 or above`;
+  return `cannot listen on port ${port}: ${error.message}`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
