@@ -2,9 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { Express } from 'express';
-import { pino } from 'pino';
-import { readEnvironment } from './config/environment.js';
-import { ConfigError, loadConfigFile } from './config/load.js';
+import { pino, type Logger } from 'pino';
+import { readEnvironment, type Environment } from './config/environment.js';
+import { loadConfigFile } from './config/load.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { gracefulCloser, type GracefulClose } from './http/graceful-close.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
@@ -15,13 +15,19 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
  * (stop accepting, answer the requests in flight, let running deliveries finish, close Redis).
  */
 export async function main(): Promise<void> {
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] });
+  let env: Environment;
+  try {
+    env = readEnvironment();
+  } catch (error) {
+    // LOG_LEVEL itself may be the wrong setting: the refusal is logged at the default level.
+    return refuseStart(createLogger('info'), error);
+  }
+  const logger = createLogger(env.LOG_LEVEL);
   let embedded: EmbeddedRedis | undefined;
   let gateway: Gateway | undefined;
   let http: GracefulClose | undefined;
   let shutdownGraceMs = 0;
   try {
-    const env = readEnvironment();
     const config = loadConfigFile(env.GATEWAY_CONFIG);
     shutdownGraceMs = config.limits.shutdownGraceMs;
     let redisUrl = env.REDIS_URL;
@@ -47,13 +53,9 @@ export async function main(): Promise<void> {
       logger.info({ role: env.GATEWAY_ROLE }, 'invite-gateway worker running');
     }
   } catch (error) {
-    // A wrong configuration stops the start with its sentences, not a stack trace.
-    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
-    logger.fatal(message);
     await gateway?.close().catch(() => undefined);
     await embedded?.stop();
-    // Exit now: a start that failed must not linger on a timer or a reconnecting socket.
-    process.exit(1);
+    return refuseStart(logger, error);
   }
 
   // Requests first, Redis last: every request the server started reading is answered while the
@@ -74,6 +76,22 @@ export async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+function createLogger(level: Environment['LOG_LEVEL']): Logger {
+  return pino({ level, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] });
+}
+
+/**
+ * A wrong setting or a start that cannot run stops with its sentences, not a stack trace: as
+ * readable lines on stderr for the person at the terminal, and as one fatal line in the JSON log.
+ * Exits at once: a start that failed must not linger on a timer or a reconnecting socket.
+ */
+function refuseStart(logger: Logger, error: unknown): never {
+  const message = error instanceof Error ? error.message : String(error);
+  logger.fatal(message);
+  process.stderr.write(`invite-gateway cannot start: ${message}\n`);
+  process.exit(1);
 }
 
 /**
