@@ -43,6 +43,7 @@ export async function main(): Promise<void> {
       templatesDir: env.TEMPLATES_DIR,
       role: env.GATEWAY_ROLE,
       workerConcurrency: env.WORKER_CONCURRENCY,
+      redisWaitMs: env.REDIS_WAIT_SECONDS * 1_000,
       logger,
     });
     if (gateway.app) {
