@@ -7,7 +7,7 @@ import { readEnvironment, type Environment } from './config/environment.js';
 import { loadConfigFile } from './config/load.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { gracefulCloser, type GracefulClose } from './http/graceful-close.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
+import { embeddedDataDir, startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 
 /**
  * `npm start`: reads the environment and the JSON configuration, starts an embedded Redis when
@@ -32,9 +32,9 @@ export async function main(): Promise<void> {
     shutdownGraceMs = config.limits.shutdownGraceMs;
     let redisUrl = env.REDIS_URL;
     if (!redisUrl) {
-      embedded = await startEmbeddedRedis();
+      embedded = await startEmbeddedRedis(embeddedDataDir(env.PORT));
       redisUrl = embedded.url;
-      logger.info({ redisUrl }, 'REDIS_URL is unset: started an embedded redis-server (set REDIS_URL in production)');
+      logger.info({ redisUrl, dataDir: embedded.dataDir }, 'REDIS_URL is unset: started an embedded redis-server (set REDIS_URL in production)');
     }
     gateway = await createGateway({
       config,
