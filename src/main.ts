@@ -7,6 +7,7 @@ import { readEnvironment, type Environment } from './config/environment.js';
 import { loadConfigFile } from './config/load.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { gracefulCloser, type GracefulClose } from './http/graceful-close.js';
+import { maskRedisUrl } from './redis/connections.js';
 import { embeddedDataDir, startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
 
 /**
@@ -49,9 +50,12 @@ export async function main(): Promise<void> {
     if (gateway.app) {
       const server = await listen(gateway.app, env.PORT);
       http = gracefulCloser(server);
-      logger.info({ port: (server.address() as AddressInfo).port, role: env.GATEWAY_ROLE, config: env.GATEWAY_CONFIG }, 'invite-gateway listening');
+      const port = (server.address() as AddressInfo).port;
+      logger.info({ port, role: env.GATEWAY_ROLE, config: env.GATEWAY_CONFIG }, 'invite-gateway listening');
+      printBanner(`invite-gateway listening on port ${port} (role ${env.GATEWAY_ROLE})`, redisUrl, embedded);
     } else {
       logger.info({ role: env.GATEWAY_ROLE }, 'invite-gateway worker running');
+      printBanner(`invite-gateway worker running (role ${env.GATEWAY_ROLE})`, redisUrl, embedded);
     }
   } catch (error) {
     await gateway?.close().catch(() => undefined);
@@ -77,6 +81,17 @@ export async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/**
+ * Readable start lines on stderr, besides the JSON log: above all the Redis URL, which with the
+ * embedded Redis is on a random port that `redis-cli -u` needs (docs: the chat-queue commands).
+ */
+function printBanner(first: string, redisUrl: string, embedded: EmbeddedRedis | undefined): void {
+  const redis = embedded
+    ? `embedded Redis: ${redisUrl} (data in ${embedded.dataDir}; redis-cli -u ${redisUrl}; set REDIS_URL in production)`
+    : `Redis: ${maskRedisUrl(redisUrl)}`;
+  process.stderr.write(`${first}\n${redis}\n`);
 }
 
 function createLogger(level: Environment['LOG_LEVEL']): Logger {

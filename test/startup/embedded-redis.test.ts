@@ -46,4 +46,16 @@ describe('gateways without REDIS_URL in one checkout', () => {
     expect(third.stderr()).toContain(`the embedded Redis data in ${join(checkout, '.redis-embedded', `port-${portA}`)} is in use by another invite-gateway (pid ${first.child.pid})`);
     expect(await firstRedis.get('left-by-the-first-gateway')).toBe('yes');
   }, 90_000);
+
+  it('prints the embedded Redis URL in the start banner, a readable line on stderr that redis-cli -u can use', async () => {
+    const gateway = start(await freePort());
+    const fromLog = await embeddedRedisOf(gateway);
+    const banner = (await gateway.waitFor(/^embedded Redis: (redis:\/\/127\.0\.0\.1:\d+) \(data in [^;]+; redis-cli -u (\S+);/m));
+    expect(banner[1]).toBe(fromLog);
+    expect(banner[2]).toBe(fromLog);
+    expect(gateway.stderr()).toMatch(/^invite-gateway listening on port \d+ \(role all\)$/m);
+    const client = new Redis(banner[1]!);
+    clients.push(client);
+    expect(await client.ping()).toBe('PONG');
+  }, 60_000);
 });
