@@ -46,7 +46,8 @@ export async function runReplay(options: ReplayOptions, ui: ReplayUi): Promise<R
 
 async function replayFiles(files: { path: string; bytes: number }[], baseline: Baseline | undefined, options: ReplayOptions, ui: ReplayUi): Promise<ReplayOutcome> {
   const client = new GatewayClient(options.target, options.apiKey, !options.live);
-  await client.checkReachable();
+  // Before reading: a filter that leaves no request must not hide a wrong target or key.
+  await client.checkTarget();
   const run: ReportRun = { target: options.target, mode: options.live ? 'live' : 'dryRun', redacted: options.redact, files: files.map((f) => f.path), startedAt: new Date().toISOString() };
 
   const report = await ReportWriter.create(options.report);

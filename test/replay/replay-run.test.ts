@@ -259,6 +259,23 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
     }
   });
 
+  it('checks the target and the API key before reading: a filter that leaves no request still exits 2 on a wrong key or target', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const cleanLog = join(directory, 'clean-filtered.log');
+      writeLogFile(cleanLog, [...tabRequest('09:00:00.000', 'DMS_01', 1, ORDER_READY), ...response('09:00:00.010', 'DMS_01', 1)].join('\n'));
+      const nothingLeft = ['--channel', 'no-such-channel'];
+      expect(await replayCommand([cleanLog, '--target', target, '--api-key', 'not-a-key', ...nothingLeft])).toBe(2);
+      expect(await replayCommand([cleanLog, '--target', 'http://127.0.0.1:9', '--api-key', TENANT1_KEY, ...nothingLeft])).toBe(2);
+      expect(error.mock.calls.flat().join('\n')).toMatch(/refused the API key[\s\S]*cannot reach/);
+      expect(await replayCommand([cleanLog, '--target', target, '--api-key', TENANT1_KEY, ...nothingLeft])).toBe(0);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+
   it('runs as `invite-gateway replay` from the package bin, and asks for --yes when --live is not on a terminal', async () => {
     const usage = await runBin(['replay']);
     expect(usage.status).toBe(2);
