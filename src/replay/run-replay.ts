@@ -120,7 +120,7 @@ async function replayOne(item: WorkItem, client: GatewayClient, baseline: Baseli
 function maskAnswer(answer: Answer, redactor: Redactor): Answer {
   return {
     ...answer,
-    ...(answer.FaultString === undefined ? {} : { FaultString: redactor.text(answer.FaultString) }),
+    ...(answer.FaultString === undefined ? {} : { FaultString: redactor.faultString(answer.FaultString) }),
     ...(typeof answer.rendered === 'string' ? { rendered: redactor.text(answer.rendered) } : {}),
   };
 }

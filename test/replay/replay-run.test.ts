@@ -27,7 +27,7 @@ function tabRequest(time: string, peer: string, ref: number, parameters: string[
     '\tAttributeUserData\t[61] 00 02 00 00..',
     "\t\t'GCTI_Chat_SubmitAsOutbound'\t'true'",
     "\t\t'StoreName'\t'Main St'",
-    "\t\t'PhoneNumber'\t'+15551230001'",
+    "\t\t'PhoneNumber'\t'+15557770001'",
   ];
 }
 
@@ -48,7 +48,7 @@ const faultReply = (time: string, peer: string, ref: number, code: number, text:
 
 const ORDER_READY = [
   "'_umsChannel'\t'whatsapp-main'",
-  "'_umsClientId'\t'+15551230001'",
+  "'_umsClientId'\t'+15557770001'",
   "'_umsBusinessId'\t'+15550001111'",
   "'StandardResponseId'\t'order_ready'",
   "'CustomProperties'(list)\t'OrderId'\t'A-1001'",
@@ -188,11 +188,13 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
 
     for (const file of [masked, masked.replace('.json', '.html')]) {
       const text = readFileSync(file, 'utf8');
-      for (const personal of ['+15551230001', '15551230001', '+15551239999', 'Silva', '"Ana"']) expect(text).not.toContain(personal);
+      for (const personal of ['+15557770001', '15557770001', '+15551239999', 'Silva', '"Ana"']) expect(text).not.toContain(personal);
       expect(text).toContain('+*******0001');
+      // The gateway's own words are not customer data: fault 1011's example number stays readable.
+      expect(text).toContain('E.164 number such as +15551230001 (digits only');
     }
     const plainText = readFileSync(plain, 'utf8');
-    expect(plainText).toContain('+15551230001');
+    expect(plainText).toContain('+15557770001');
     expect(plainText).toContain('\\"text\\":\\"Ana\\"');
     expect(readReport(masked).run.redacted).toBe(true);
   });
