@@ -2,7 +2,7 @@ import { Baseline } from './baseline.js';
 import { classify, type Answer } from './classify.js';
 import { GatewayClient } from './gateway-client.js';
 import { listLogFiles } from './log-files.js';
-import { createProgress, type Progress } from '../cli/progress.js';
+import { createProgress, sizeUnit, type Progress } from '../cli/progress.js';
 import { Redactor } from './redact.js';
 import { UsageError } from '../cli/gateway-target.js';
 import type { ReplayOptions } from './replay-options.js';
@@ -69,8 +69,10 @@ async function replayFiles(files: { path: string; bytes: number }[], baseline: B
 }
 
 async function readLogs(files: { path: string; bytes: number }[], options: ReplayOptions, report: ReportWriter, ui: ReplayUi): Promise<WorkList> {
-  const reading = ui.progress('reading logs', 'MB', 1024 * 1024);
-  reading.start(files.reduce((sum, file) => sum + file.bytes, 0));
+  const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
+  const { unit, scale } = sizeUnit(bytes);
+  const reading = ui.progress('reading logs', unit, scale);
+  reading.start(bytes);
   try {
     return await WorkList.collect(files, options, report, reading);
   } finally {

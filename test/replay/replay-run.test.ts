@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { replayCommand } from '../../src/cli/replay-command.js';
 import { parseReplayArgs } from '../../src/replay/replay-options.js';
-import type { Progress } from '../../src/cli/progress.js';
+import { createProgress, type Progress } from '../../src/cli/progress.js';
+import { PassThrough } from 'node:stream';
 import type { ReplaySummary, ReportItem } from '../../src/replay/report.js';
 import { runReplay, type ReplayUi } from '../../src/replay/run-replay.js';
 import { listKeys } from '../support/redis.js';
@@ -105,6 +106,15 @@ function lineOf(text: string, from = 1): number {
   const index = LOG_LINES.findIndex((line, i) => i + 1 >= from && line.includes(text));
   if (index < 0) throw new Error(`no line with ${text}`);
   return index + 1;
+}
+
+/** A stream that says it is a terminal, so the progress draws its bar; `text` is what it drew, escapes removed. */
+function fakeTerminal(): { stream: NodeJS.WriteStream; text(): string } {
+  const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 160, rows: 40 });
+  let written = '';
+  stream.on('data', (chunk: Buffer) => (written += chunk.toString()));
+  // eslint-disable-next-line no-control-regex
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => written.replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, '') };
 }
 
 const silentUi: ReplayUi = {
@@ -276,6 +286,16 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
       log.mockRestore();
       error.mockRestore();
     }
+  });
+
+  it('shows the reading bar of a small log in a unit that fits, with an ETA, never "0/0 MB" or "ETA LLs"', async () => {
+    const terminal = fakeTerminal();
+    await replay([], { ...silentUi, progress: (label, unit, scale) => (label === 'reading logs' ? createProgress(label, unit, scale, terminal.stream) : silentUi.progress(label, unit, scale)) });
+    const kilobytes = (Buffer.byteLength(LOG) / 1024).toFixed(1);
+    const screen = terminal.text();
+    expect(screen).toContain(`${kilobytes}/${kilobytes} KB`);
+    expect(screen).toMatch(/ETA (…|\d+ s)/);
+    expect(screen).not.toMatch(/\b0\/0 MB|LLs|NULL/);
   });
 
   it('runs as `invite-gateway replay` from the package bin, and asks for --yes when --live is not on a terminal', async () => {
