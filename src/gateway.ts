@@ -46,6 +46,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Collect Node process metrics (off in tests that build several gateways). */
   processMetrics?: boolean;
+  /** How long the start waits for Redis to answer before it gives up (`REDIS_WAIT_SECONDS`). @defaultValue 30 s */
+  redisWaitMs?: number;
   /** How often running campaigns whose steps stopped are looked for. @defaultValue 30 s */
   campaignSweepMs?: number;
 }
@@ -70,7 +72,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const keys = new RedisKeys(options.redisPrefix);
   const redis = createRequestConnection(options.redisUrl, config.limits.redisCommandTimeoutMs);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  await connectAndPing(redis, 30_000, (error) => logger.warn({ err: error.message }, 'waiting for Redis'));
+  try {
+    await connectAndPing(redis, options.redisUrl, options.redisWaitMs, (error) => logger.warn({ err: error.message }, 'waiting for Redis'));
+  } catch (error) {
+    // Giving up must stop the reconnecting too, or the process would live on, logging.
+    redis.disconnect();
+    throw error;
+  }
   const statusQueue = createStatusQueue(redis, keys);
   const campaigns = new CampaignStore(redis, keys, config.limits.sessionTtlSeconds);
   const toTenantWebhook = statusWebhookListener(statusQueue, config, logger);

@@ -50,6 +50,22 @@ export async function checkReachable(url: string): Promise<void> {
   }
 }
 
+/**
+ * Fails with TargetError when the gateway refuses the API key. Asks for a session id no gateway
+ * issues (`GET /sessions/:id`: 401 before anything is looked up, else 404), so the check stores
+ * nothing and counts no invite, and a run that ends up sending nothing still knows its key works.
+ */
+export async function checkApiKey(url: string, apiKey: string): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(`${url}/sessions/api-key-check`, { headers: { authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(5000) });
+    await response.body?.cancel();
+  } catch (error) {
+    throw unreachable(error, url);
+  }
+  if (response.status === 401) throw new TargetError(`${url} refused the API key`);
+}
+
 /** A request that got no answer, as a TargetError naming the gateway and the cause (ECONNREFUSED …). */
 export function unreachable(error: unknown, url: string): TargetError {
   return error instanceof TargetError ? error : new TargetError(`cannot reach ${url}: ${networkCause(error)}`);

@@ -8,7 +8,7 @@ commands:
                or cancel it (invite-gateway campaign --help)
   help         this text
 
-Settings come from the environment: PORT, REDIS_URL, REDIS_PREFIX, GATEWAY_CONFIG, TEMPLATES_DIR,
+Settings come from the environment: PORT, REDIS_URL, REDIS_WAIT_SECONDS, REDIS_PREFIX, GATEWAY_CONFIG, TEMPLATES_DIR,
 GATEWAY_ROLE (all|api|worker), WORKER_CONCURRENCY, LOG_LEVEL. See README.md.`;
 
 /** The `invite-gateway` command line; returns the exit status. */

@@ -9,6 +9,16 @@ export interface Progress {
   stop(): void;
 }
 
+/**
+ * The unit to count `bytes` in, so neither figure rounds to nothing: a 20 KB log reads
+ * "12.5/19.5 KB", not "0/0 MB"; bytes under 1 KB, KB under 10 MB, MB above.
+ */
+export function sizeUnit(bytes: number): { unit: string; scale: number } {
+  if (bytes < 1024) return { unit: 'bytes', scale: 1 };
+  if (bytes < 10 * 1024 * 1024) return { unit: 'KB', scale: 1024 };
+  return { unit: 'MB', scale: 1024 * 1024 };
+}
+
 /** Plain lines are written at most this often, so CI logs stay short. */
 const PLAIN_INTERVAL_MS = 5000;
 
@@ -24,6 +34,7 @@ class BarProgress implements Progress {
   private readonly bar: SingleBar;
   private startedAt = 0;
   private done = 0;
+  private total = 0;
 
   constructor(
     label: string,
@@ -32,14 +43,16 @@ class BarProgress implements Progress {
     stream: NodeJS.WriteStream,
   ) {
     this.bar = new SingleBar(
-      { format: `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}{detail}`, stream, hideCursor: true, etaBuffer: 50 },
+      // Our own ETA: cli-progress prints "LLs" (its "NULL", cut to two characters) until it can estimate.
+      { format: `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {etaText}{detail}`, stream, hideCursor: true },
       Presets.shades_classic,
     );
   }
 
   start(total: number): void {
     this.startedAt = performance.now();
-    this.bar.start(this.scaled(total), 0, { rate: '0', detail: '' });
+    this.total = total;
+    this.bar.start(this.scaled(total), 0, { rate: '0', etaText: etaText(0, total, this.startedAt), detail: '' });
   }
 
   increment(by = 1): void {
@@ -48,7 +61,11 @@ class BarProgress implements Progress {
 
   update(done: number, detail = ''): void {
     this.done = done;
-    this.bar.update(this.scaled(this.done), { rate: ratePerSecond(this.done / this.scale, this.startedAt), detail: detail && ` | ${detail}` });
+    this.bar.update(this.scaled(this.done), {
+      rate: ratePerSecond(this.done / this.scale, this.startedAt),
+      etaText: etaText(this.done, this.total, this.startedAt),
+      detail: detail && ` | ${detail}`,
+    });
   }
 
   stop(): void {
@@ -101,13 +118,21 @@ class PlainProgress implements Progress {
     const done = this.done / this.scale;
     const total = this.total / this.scale;
     const rate = Number(ratePerSecond(this.done / this.scale, this.startedAt));
-    const eta = rate > 0 ? `, ETA ${Math.ceil((total - done) / rate)} s` : '';
+    const eta = this.done > 0 ? `, ETA ${etaText(this.done, this.total, this.startedAt)}` : '';
     this.stream.write(`${this.label}: ${amount(done)}/${amount(total)} ${this.unit}, ${rate}/s${eta}${this.detail && `, ${this.detail}`}\n`);
   }
 }
 
 function amount(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+/** Seconds left at the rate so far; "…" until something is done to measure it by. */
+function etaText(done: number, total: number, startedAt: number): string {
+  if (done >= total) return '0 s';
+  const seconds = (performance.now() - startedAt) / 1000;
+  if (done <= 0 || seconds <= 0) return '…';
+  return `${Math.ceil(((total - done) / done) * seconds)} s`;
 }
 
 function ratePerSecond(done: number, startedAt: number): string {

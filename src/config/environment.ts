@@ -9,6 +9,11 @@ const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   /** Unset: the gateway starts an embedded redis-server of its own. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /**
+   * Seconds the start waits for Redis to answer (a Redis started alongside, in compose or Kubernetes)
+   * before it gives up and exits 1 naming the URL and the cause; default 30.
+   */
+  REDIS_WAIT_SECONDS: z.coerce.number().int().positive().default(30),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9{}:_-]+$/, 'letters, digits, {}, colon, dash, underscore').default('ig'),
   GATEWAY_CONFIG: z.string().default(SAMPLE_CONFIG_PATH),
   TEMPLATES_DIR: z.string().default(DEFAULT_TEMPLATES_DIR),

@@ -36,7 +36,7 @@ const PLACEHOLDER_CLIENT_ID = '+10000000000';
 
 /** `POST /campaigns`, `GET /campaigns/:id`, `GET /campaigns/:id/rows`, pause/resume/cancel (domain.md 2.4). */
 export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDependencies): void {
-  const authenticate = requireTenant(deps.apiKeys, (response) => void response.status(401).json(faultBody(fault('unauthenticated', 'no or unknown API key'))));
+  const authenticate = requireTenant(deps.apiKeys, (response, refusal) => void response.status(401).json(faultBody(fault('unauthenticated', refusal))));
 
   // A JSON campaign is read whole (up to limits.campaignJsonBytes); a CSV one streams row by row.
   const readJsonBody = express.raw({ type: () => true, limit: deps.limits.campaignJsonBytes });

@@ -13,9 +13,9 @@ export interface ChannelsRouteDependencies {
  */
 export function registerChannelsRoutes(app: Express, deps: ChannelsRouteDependencies): void {
   app.post('/channels/:name/resume', async (request, response) => {
-    const tenant = deps.apiKeys.tenantOf(request);
+    const { tenant, refusal } = deps.apiKeys.identify(request);
     if (!tenant) {
-      response.status(401).json({ error: 'no or unknown API key' });
+      response.status(401).json({ error: refusal });
       return;
     }
     const channel = tenant.channels.find((candidate) => candidate.name === request.params.name);

@@ -29,7 +29,7 @@ const LARGEST_PAGE = 500;
  * first, for the tenant's key only (another tenant's session is 404, as an unknown one).
  */
 export function registerConversationsRoutes(app: Express, deps: ConversationsRouteDependencies): void {
-  const authenticate = requireTenant(deps.apiKeys, (response) => void response.status(401).json({ error: 'no or unknown API key' }));
+  const authenticate = requireTenant(deps.apiKeys, (response, refusal) => void response.status(401).json({ error: refusal }));
 
   app.get('/sessions/:id/messages', authenticate, async (request, response) => {
     const page = pageOf(request);

@@ -56,14 +56,13 @@ export function registerEspRoute(app: Express, deps: EspRouteDependencies): void
 
 function authenticate(deps: EspRouteDependencies) {
   return (request: Request, response: Response, next: () => void) => {
-    const tenant = deps.apiKeys.tenantOf(request);
+    const { tenant, refusal } = deps.apiKeys.identify(request);
     if (tenant) {
       response.locals.tenant = tenant;
       next();
       return;
     }
-    const presented = Boolean(request.get('authorization') || request.get('x-api-key'));
-    const problem = fault('unauthenticated', presented ? 'the API key is not known' : 'no API key: send Authorization: Bearer <key> or X-Api-Key');
+    const problem = fault('unauthenticated', refusal);
     sendFault(request, response, formatOfContentType(request.get('content-type')), problem, undefined, deps.metrics);
   };
 }

@@ -17,7 +17,7 @@ export interface SessionsRouteDependencies {
 
 /** `GET /sessions/:id` and `DELETE /sessions/:id` (domain.md 2.1), scoped to the key's tenant. */
 export function registerSessionsRoutes(app: Express, deps: SessionsRouteDependencies): void {
-  const authenticate = requireTenant(deps.apiKeys, (response) => void response.status(401).json({ error: 'no or unknown API key' }));
+  const authenticate = requireTenant(deps.apiKeys, (response, refusal) => void response.status(401).json({ error: refusal }));
 
   app.get('/sessions/:id', authenticate, async (request, response) => {
     const session = await findOwnSession(request, response, deps.store);

@@ -6,6 +6,12 @@ import { isChatQueueKey, parseChatQueueKey } from './chat-queue-key.js';
 import type { InviteCommand } from './invite-command.js';
 
 /**
+ * The example in fault 1011's sentence: the gateway's own words, which replay redaction leaves
+ * alone although it looks like a phone number (src/replay/redact.ts).
+ */
+export const PHONE_NUMBER_EXAMPLE_PHRASE = 'such as +15551230001';
+
+/**
  * Checks an InviteToChat request against the parameter table (domain.md 1.1) for the caller's
  * tenant and turns it into an `InviteCommand`. Checks run in the contract's fault order
  * (service/method/app, missing parameters, channel and business id, formats, ChatQueueKey tenant),
@@ -110,7 +116,7 @@ function checkClientId(channel: ChannelConfig, clientId: string): void {
     return;
   }
   if (!PHONE_NUMBER.test(clientId)) {
-    throw fault('malformedParameter', `_umsClientId is not a phone number: ${channel.type} needs an E.164 number such as +15551230001 (digits only, 7 to 15)`);
+    throw fault('malformedParameter', `_umsClientId is not a phone number: ${channel.type} needs an E.164 number ${PHONE_NUMBER_EXAMPLE_PHRASE} (digits only, 7 to 15)`);
   }
 }
 

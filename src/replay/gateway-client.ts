@@ -1,6 +1,6 @@
 import type { EspRequest } from '../esp/model.js';
 import { FAULTS } from '../esp/faults.js';
-import { checkReachable, connectionLost, TargetError } from '../cli/gateway-target.js';
+import { checkApiKey, checkReachable, connectionLost, TargetError } from '../cli/gateway-target.js';
 import type { Answer } from './classify.js';
 
 /** How often a request is retried when the connection breaks or the gateway answers 1050. */
@@ -15,9 +15,10 @@ export class GatewayClient {
     private readonly dryRun: boolean,
   ) {}
 
-  /** Fails with TargetError when the gateway does not answer its liveness probe. */
-  async checkReachable(): Promise<void> {
+  /** Fails with TargetError when the gateway does not answer its liveness probe or refuses the API key. */
+  async checkTarget(): Promise<void> {
     await checkReachable(this.target);
+    await checkApiKey(this.target, this.apiKey);
   }
 
   /**

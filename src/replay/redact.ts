@@ -2,6 +2,10 @@ import { getEntry, getScalar, isKvList, scalarToString, type KvList } from '../e
 import { parametersOf } from './extract-requests.js';
 import type { EspRequest } from '../esp/model.js';
 import { maskIdentifier } from '../sessions/masking.js';
+import { PHONE_NUMBER_EXAMPLE_PHRASE } from '../invite/validate-invite.js';
+
+/** Phrases of the gateway's own fault sentences that look like personal data but are not. */
+const GATEWAY_PHRASES = [PHONE_NUMBER_EXAMPLE_PHRASE];
 
 /** User-data keys that usually hold a person's name, number or address (not `StoreName`). */
 const PERSONAL_USER_DATA_KEY = /phone|mobile|msisdn|^ani$|e-?mail|(first|last|full|customer|contact|client)_?name|^name$|address/i;
@@ -37,6 +41,21 @@ export class Redactor {
       .replace(PHONE_NUMBER, (number) => maskIdentifier(number))
       .replace(EMAIL_ADDRESS, (_address, first: string, domain: string) => `${first}***@${domain}`);
   }
+
+  /**
+   * A FaultString: customer data in it is masked as in `text`, the gateway's own example phrases
+   * (`such as +15551230001`) are kept, or a reader would take them for a leaked number.
+   */
+  faultString(text: string): string {
+    const pieces = splitAround(text, GATEWAY_PHRASES);
+    return pieces.map((piece, index) => (index % 2 === 1 ? piece : this.text(piece))).join('');
+  }
+}
+
+/** `text` cut at every occurrence of the phrases: even indexes are the text between, odd ones a phrase. */
+function splitAround(text: string, phrases: string[]): string[] {
+  const escaped = phrases.map((phrase) => phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return text.split(new RegExp(`(${escaped.join('|')})`));
 }
 
 /** A phone number keeps its last four digits; anything else its first character. */

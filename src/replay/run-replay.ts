@@ -2,7 +2,7 @@ import { Baseline } from './baseline.js';
 import { classify, type Answer } from './classify.js';
 import { GatewayClient } from './gateway-client.js';
 import { listLogFiles } from './log-files.js';
-import { createProgress, type Progress } from '../cli/progress.js';
+import { createProgress, sizeUnit, type Progress } from '../cli/progress.js';
 import { Redactor } from './redact.js';
 import { UsageError } from '../cli/gateway-target.js';
 import type { ReplayOptions } from './replay-options.js';
@@ -46,7 +46,8 @@ export async function runReplay(options: ReplayOptions, ui: ReplayUi): Promise<R
 
 async function replayFiles(files: { path: string; bytes: number }[], baseline: Baseline | undefined, options: ReplayOptions, ui: ReplayUi): Promise<ReplayOutcome> {
   const client = new GatewayClient(options.target, options.apiKey, !options.live);
-  await client.checkReachable();
+  // Before reading: a filter that leaves no request must not hide a wrong target or key.
+  await client.checkTarget();
   const run: ReportRun = { target: options.target, mode: options.live ? 'live' : 'dryRun', redacted: options.redact, files: files.map((f) => f.path), startedAt: new Date().toISOString() };
 
   const report = await ReportWriter.create(options.report);
@@ -68,8 +69,10 @@ async function replayFiles(files: { path: string; bytes: number }[], baseline: B
 }
 
 async function readLogs(files: { path: string; bytes: number }[], options: ReplayOptions, report: ReportWriter, ui: ReplayUi): Promise<WorkList> {
-  const reading = ui.progress('reading logs', 'MB', 1024 * 1024);
-  reading.start(files.reduce((sum, file) => sum + file.bytes, 0));
+  const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
+  const { unit, scale } = sizeUnit(bytes);
+  const reading = ui.progress('reading logs', unit, scale);
+  reading.start(bytes);
   try {
     return await WorkList.collect(files, options, report, reading);
   } finally {
@@ -119,7 +122,7 @@ async function replayOne(item: WorkItem, client: GatewayClient, baseline: Baseli
 function maskAnswer(answer: Answer, redactor: Redactor): Answer {
   return {
     ...answer,
-    ...(answer.FaultString === undefined ? {} : { FaultString: redactor.text(answer.FaultString) }),
+    ...(answer.FaultString === undefined ? {} : { FaultString: redactor.faultString(answer.FaultString) }),
     ...(typeof answer.rendered === 'string' ? { rendered: redactor.text(answer.rendered) } : {}),
   };
 }

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { replayCommand } from '../../src/cli/replay-command.js';
 import { parseReplayArgs } from '../../src/replay/replay-options.js';
-import type { Progress } from '../../src/cli/progress.js';
+import { createProgress, type Progress } from '../../src/cli/progress.js';
+import { PassThrough } from 'node:stream';
 import type { ReplaySummary, ReportItem } from '../../src/replay/report.js';
 import { runReplay, type ReplayUi } from '../../src/replay/run-replay.js';
 import { listKeys } from '../support/redis.js';
@@ -27,7 +28,7 @@ function tabRequest(time: string, peer: string, ref: number, parameters: string[
     '\tAttributeUserData\t[61] 00 02 00 00..',
     "\t\t'GCTI_Chat_SubmitAsOutbound'\t'true'",
     "\t\t'StoreName'\t'Main St'",
-    "\t\t'PhoneNumber'\t'+15551230001'",
+    "\t\t'PhoneNumber'\t'+15557770001'",
   ];
 }
 
@@ -48,7 +49,7 @@ const faultReply = (time: string, peer: string, ref: number, code: number, text:
 
 const ORDER_READY = [
   "'_umsChannel'\t'whatsapp-main'",
-  "'_umsClientId'\t'+15551230001'",
+  "'_umsClientId'\t'+15557770001'",
   "'_umsBusinessId'\t'+15550001111'",
   "'StandardResponseId'\t'order_ready'",
   "'CustomProperties'(list)\t'OrderId'\t'A-1001'",
@@ -105,6 +106,15 @@ function lineOf(text: string, from = 1): number {
   const index = LOG_LINES.findIndex((line, i) => i + 1 >= from && line.includes(text));
   if (index < 0) throw new Error(`no line with ${text}`);
   return index + 1;
+}
+
+/** A stream that says it is a terminal, so the progress draws its bar; `text` is what it drew, escapes removed. */
+function fakeTerminal(): { stream: NodeJS.WriteStream; text(): string } {
+  const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 160, rows: 40 });
+  let written = '';
+  stream.on('data', (chunk: Buffer) => (written += chunk.toString()));
+  // eslint-disable-next-line no-control-regex
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => written.replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, '') };
 }
 
 const silentUi: ReplayUi = {
@@ -188,11 +198,13 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
 
     for (const file of [masked, masked.replace('.json', '.html')]) {
       const text = readFileSync(file, 'utf8');
-      for (const personal of ['+15551230001', '15551230001', '+15551239999', 'Silva', '"Ana"']) expect(text).not.toContain(personal);
+      for (const personal of ['+15557770001', '15557770001', '+15551239999', 'Silva', '"Ana"']) expect(text).not.toContain(personal);
       expect(text).toContain('+*******0001');
+      // The gateway's own words are not customer data: fault 1011's example number stays readable.
+      expect(text).toContain('E.164 number such as +15551230001 (digits only');
     }
     const plainText = readFileSync(plain, 'utf8');
-    expect(plainText).toContain('+15551230001');
+    expect(plainText).toContain('+15557770001');
     expect(plainText).toContain('\\"text\\":\\"Ana\\"');
     expect(readReport(masked).run.redacted).toBe(true);
   });
@@ -257,6 +269,33 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
       log.mockRestore();
       error.mockRestore();
     }
+  });
+
+  it('checks the target and the API key before reading: a filter that leaves no request still exits 2 on a wrong key or target', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const cleanLog = join(directory, 'clean-filtered.log');
+      writeLogFile(cleanLog, [...tabRequest('09:00:00.000', 'DMS_01', 1, ORDER_READY), ...response('09:00:00.010', 'DMS_01', 1)].join('\n'));
+      const nothingLeft = ['--channel', 'no-such-channel'];
+      expect(await replayCommand([cleanLog, '--target', target, '--api-key', 'not-a-key', ...nothingLeft])).toBe(2);
+      expect(await replayCommand([cleanLog, '--target', 'http://127.0.0.1:9', '--api-key', TENANT1_KEY, ...nothingLeft])).toBe(2);
+      expect(error.mock.calls.flat().join('\n')).toMatch(/refused the API key[\s\S]*cannot reach/);
+      expect(await replayCommand([cleanLog, '--target', target, '--api-key', TENANT1_KEY, ...nothingLeft])).toBe(0);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+
+  it('shows the reading bar of a small log in a unit that fits, with an ETA, never "0/0 MB" or "ETA LLs"', async () => {
+    const terminal = fakeTerminal();
+    await replay([], { ...silentUi, progress: (label, unit, scale) => (label === 'reading logs' ? createProgress(label, unit, scale, terminal.stream) : silentUi.progress(label, unit, scale)) });
+    const kilobytes = (Buffer.byteLength(LOG) / 1024).toFixed(1);
+    const screen = terminal.text();
+    expect(screen).toContain(`${kilobytes}/${kilobytes} KB`);
+    expect(screen).toMatch(/ETA (…|\d+ s)/);
+    expect(screen).not.toMatch(/\b0\/0 MB|LLs|NULL/);
   });
 
   it('runs as `invite-gateway replay` from the package bin, and asks for --yes when --live is not on a terminal', async () => {
