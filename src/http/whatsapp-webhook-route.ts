@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import { verifyHubSignature } from '../connectors/signature.js';
 import { readPayload, whatsappNotification, type WhatsAppChangeValue, type WhatsAppStatus } from '../connectors/webhook-payloads.js';
 import { readWhatsAppMessages } from '../connectors/whatsapp-inbound.js';
+import type { InboundMessage } from '../connectors/inbound.js';
 import type { InboundReceiver } from '../conversations/receive-inbound.js';
 import { applyProviderReport, type ChannelRef, type ReportResult } from '../delivery/status-reports.js';
 import type { SessionStore } from '../sessions/session-store.js';
@@ -84,9 +85,18 @@ async function receiveWhatsAppMessages(value: WhatsAppChangeValue, channels: Clo
   const channel = channels[0];
   const businessId = channel ? businessIdOfNumber(channel, value.metadata?.phone_number_id ?? '', deps.config) : undefined;
   if (!channel || !businessId) return messages.map(() => 'unknown');
-  const results: Array<'applied' | 'duplicate' | 'unknown'> = [];
-  for (const message of readWhatsAppMessages(value, businessId)) results.push(await deps.inbound.receive(channel, message));
-  return results;
+  // One customer's messages in their order (their transcript keeps it); different customers at once,
+  // so a batch costs about one round trip to Redis instead of one per message.
+  const byCustomer = new Map<string, InboundMessage[]>();
+  for (const message of readWhatsAppMessages(value, businessId)) byCustomer.set(message.clientId, [...(byCustomer.get(message.clientId) ?? []), message]);
+  const perCustomer = await Promise.all(
+    [...byCustomer.values()].map(async (ordered) => {
+      const results: Array<'applied' | 'duplicate' | 'unknown'> = [];
+      for (const message of ordered) results.push(await deps.inbound.receive(channel, message));
+      return results;
+    }),
+  );
+  return perCustomer.flat();
 }
 
 /** The business id (`_umsBusinessId`) a channel sends from with this phone-number id. */
