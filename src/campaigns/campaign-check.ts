@@ -19,7 +19,7 @@ export interface DryRunReport {
 }
 
 /**
- * `POST /campaigns?dryRun=true` (domain.md 2.4): every row validated and rendered as the campaign
+ * `POST /campaigns?dryRun=true` (docs/protocol.md#campaigns): every row validated and rendered as the campaign
  * would, enrichment included, through the InviteToChat dry run: nothing is stored or sent. A
  * recipient seen before in the file is a `duplicate`, as the stored campaign counts it.
  */

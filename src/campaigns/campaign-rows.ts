@@ -5,7 +5,7 @@ import { fault, type EspFault } from '../esp/faults.js';
 import { newKvList, type KvList, type KvValue } from '../esp/kvlist.js';
 import type { CampaignRowData } from './campaign-store.js';
 
-/** CSV column prefixes and the ESP list each fills (domain.md 2.4). */
+/** CSV column prefixes and the ESP list each fills (docs/protocol.md#campaigns). */
 const LIST_COLUMNS = ['Contact', 'Agent', 'CustomProperties', 'UserData'] as const;
 type ListColumn = (typeof LIST_COLUMNS)[number];
 

@@ -28,7 +28,7 @@ return duplicates
 
 /**
  * Lua shared by the scripts that settle a row: once no row is `waiting` or `pending`, a running or
- * paused campaign is `done` (domain.md 2.4), in the same step as the row's change, so the last
+ * paused campaign is `done` (docs/protocol.md#campaigns), in the same step as the row's change, so the last
  * row's report and the state can never disagree. KEYS[counts], campaign and running set are given
  * by position; a cancelled campaign stays cancelled.
  */

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { TargetError, unreachable, UsageError, type GatewayTarget } from './gateway-target.js';
 
-/** The shared parameters of a campaign as `POST /campaigns` takes them (domain.md 2.4). */
+/** The shared parameters of a campaign as `POST /campaigns` takes them (docs/protocol.md#campaigns). */
 export interface CampaignParameters {
   name?: string;
   _umsChannel: string;
@@ -35,7 +35,7 @@ export interface CampaignRow {
   error?: string;
 }
 
-/** What `POST /campaigns?dryRun=true` answers: what the file would give, nothing stored (domain.md 2.4). */
+/** What `POST /campaigns?dryRun=true` answers: what the file would give, nothing stored (docs/protocol.md#campaigns). */
 export interface CampaignCheck {
   rows: number;
   wouldSend: number;

@@ -237,7 +237,7 @@ async function listRows(client: CampaignClient, campaignId: string, state: strin
   if (total > shown) ui.out(`… ${total - shown} more ${state} rows`);
 }
 
-/** `done` means every row is settled (domain.md 2.4); a cancelled campaign sends nothing more. */
+/** `done` means every row is settled (docs/protocol.md#campaigns); a cancelled campaign sends nothing more. */
 function isFinished(status: CampaignStatus): boolean {
   return status.state === 'done' || status.state === 'cancelled';
 }

@@ -6,7 +6,7 @@ import { CLASS_LABELS, type ReplaySummary, type ReportItem } from '../replay/rep
 import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from '../replay/replay-options.js';
 import { runReplay, TERMINAL_UI } from '../replay/run-replay.js';
 
-/** `invite-gateway replay …`: returns the exit status of domain.md 2.5 (0 same, 1 differences, 2 usage/connection). */
+/** `invite-gateway replay …`: returns the exit status of docs/protocol.md#replay (0 same, 1 differences, 2 usage/connection). */
 export async function replayCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(REPLAY_USAGE);

@@ -4,7 +4,7 @@ import { SAMPLE_CONFIG_PATH } from './load.js';
 
 const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
 
-/** Settings taken from the environment (domain.md 2.2); the JSON file holds tenants and channels. */
+/** Settings taken from the environment (docs/protocol.md#configuration); the JSON file holds tenants and channels. */
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   /** Unset: the gateway starts an embedded redis-server of its own. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The gateway's JSON configuration (domain.md 2.2). Every object is strict: an unknown key is a
+ * The gateway's JSON configuration (docs/protocol.md#configuration). Every object is strict: an unknown key is a
  * typo that must stop the start, not pass silently.
  */
 

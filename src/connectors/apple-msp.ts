@@ -10,7 +10,7 @@ import { failureFromStatus, postJson } from './http-post.js';
 type AppleMspConfig = Extract<ConnectorConfig, { kind: 'apple-msp' }>;
 
 /**
- * Apple Messages for Business through a messaging service provider (domain.md 1.4):
+ * Apple Messages for Business through a messaging service provider (docs/protocol.md#provider-bodies):
  * `POST {baseUrl}/v1/message` with the MSP body, headers `id`, `source-id` (business id) and
  * `destination-id` (the customer's opaque id), and a bearer JWT (HS256) signed with the MSP secret,
  * which Apple hands out base64-encoded.

@@ -1,7 +1,7 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /**
- * Signatures on what the gateway POSTs (domain.md 2.1): `X-Invite-Signature: t=<unix seconds>,
+ * Signatures on what the gateway POSTs (docs/protocol.md#signatures): `X-Invite-Signature: t=<unix seconds>,
  * v1=<hex HMAC-SHA256 of "<t>.<body>">` and `X-Invite-Event-Id`. Signing the timestamp with the
  * body lets a receiver refuse replays of an old delivery.
  */

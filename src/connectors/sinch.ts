@@ -9,7 +9,7 @@ import { failureFromStatus, postJson } from './http-post.js';
 
 type SinchConfig = Extract<ConnectorConfig, { kind: 'sinch' }>;
 
-/** Sinch's documented limits (domain.md 1.4). */
+/** Sinch's documented limits (docs/protocol.md#provider-bodies). */
 const CONVERSATION_METADATA_BYTES = 2_048;
 const MESSAGE_METADATA_CHARS = 1_024;
 const CORRELATION_ID_CHARS = 128;

@@ -8,7 +8,7 @@ import { failureFromStatus, postJson, retryAfterMs, type ProviderAnswer } from '
 type WhatsAppCloudConfig = Extract<ConnectorConfig, { kind: 'whatsapp-cloud' }>;
 
 /**
- * WhatsApp Cloud API (domain.md 1.4): each rendered body is POSTed to
+ * WhatsApp Cloud API (docs/protocol.md#provider-bodies): each rendered body is POSTed to
  * `{baseUrl}/{apiVersion}/{phoneNumberId}/messages` with the bearer token. A 200 means accepted,
  * not delivered: `messages[0].id` (the wamid) is kept to match the status webhooks that follow.
  */

@@ -6,7 +6,7 @@ import type { RenderedMessage } from '../templates/types.js';
 
 export const DELIVERY_QUEUE_NAME = 'invite-delivery';
 
-/** A delivery job; its BullMQ job id is the session id (domain.md 2.1). */
+/** A delivery job; its BullMQ job id is the session id (docs/protocol.md#request-and-reply). */
 export interface DeliveryJobData {
   sessionId: string;
   tenant: number;

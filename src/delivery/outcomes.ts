@@ -1,5 +1,5 @@
 /**
- * What a provider's answer means for an invite (domain.md 1.4, WhatsApp's table). Connectors
+ * What a provider's answer means for an invite (docs/protocol.md#delivery-and-outcomes, WhatsApp's table). Connectors
  * translate their provider's errors into a `DeliveryFailure`; the worker decides from it whether
  * to retry, give up, or give up and alert.
  */

@@ -47,7 +47,7 @@ export function checkEnrichmentConfig(config: EnrichmentConfig): string[] {
 }
 
 /**
- * Looks customers up in a CRM before an invite is rendered (domain.md 1.5). A lookup that fails,
+ * Looks customers up in a CRM before an invite is rendered (docs/protocol.md#enrichment). A lookup that fails,
  * for whatever reason, is a returned `failed` result: the channel's `onFailure` decides what follows.
  * Successful answers are remembered per channel and request for `cacheSeconds`, and identical
  * lookups running at once share one request, so a campaign burst does not hammer the CRM.

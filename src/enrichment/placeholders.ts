@@ -1,6 +1,6 @@
 import { getEntry, isKvList, type KvList, type KvValue } from '../esp/kvlist.js';
 
-/** What an enrichment lookup may read from the invite (domain.md 1.5). */
+/** What an enrichment lookup may read from the invite (docs/protocol.md#enrichment). */
 export interface EnrichmentInput {
   /** `_umsClientId`: the customer's phone number or opaque id, read as `{contact.source}`. */
   clientId: string;

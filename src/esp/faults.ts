@@ -1,5 +1,5 @@
 /**
- * The ESP fault table of domain.md 2.1, declared once: the HTTP layer maps faults to statuses
+ * The ESP fault table of docs/protocol.md#faults, declared once: the HTTP layer maps faults to statuses
  * with it, the replay tool compares fault codes with it and the README's table is checked
  * against it. Order matters: when a request has several problems, checks run in this order.
  */

@@ -5,7 +5,7 @@ import { DEFAULT_READ_LIMITS, lineAndColumn, nestedTooDeep, type ReadLimits } fr
 import { peekedReferenceId, referenceIdOf } from './reference-id.js';
 
 /**
- * The JSON form of domain.md 2.1: `{"ReferenceId":7, "Request":{..., "Parameters":{...}}, "UserData":{...}}`.
+ * The JSON form of docs/protocol.md#json: `{"ReferenceId":7, "Request":{..., "Parameters":{...}}, "UserData":{...}}`.
  *
  * JSON.parse keeps the LAST of a repeated key, but ESP lists keep the FIRST, and a replayed log must
  * read the same in every form. So objects are read by a small strict reader that builds

@@ -5,7 +5,7 @@ import { DEFAULT_READ_LIMITS, nestedTooDeep, type ReadLimits } from './read-limi
 import { peekedReferenceId, referenceIdOf } from './reference-id.js';
 
 /**
- * ESP messages as servers log them (domain.md 1.3), in both styles:
+ * ESP messages as servers log them (docs/protocol.md#log-text), in both styles:
  *
  *   tab style   `'Key'<TAB>'value'`, `'Key'<TAB>7`, `'Key'(list)` with its first child maybe on the
  *               same line; KVList attributes as `AttributeRequest<TAB>[212] 00 05 ..`

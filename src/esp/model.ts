@@ -1,6 +1,6 @@
 import type { KvList } from './kvlist.js';
 
-/** The wire forms `POST /esp` accepts (domain.md 2.1); the reply is written in the same form. */
+/** The wire forms `POST /esp` accepts (docs/protocol.md#wire-forms); the reply is written in the same form. */
 export type WireFormat = 'json' | 'xml' | 'log';
 
 /** One ESP `Request3rdServer`, whatever form it arrived in. */

@@ -34,7 +34,7 @@ export function readReferenceId(format: WireFormat, text: string): number | unde
   return peekLogReferenceId(text);
 }
 
-/** The JSON reply of domain.md 2.1. */
+/** The JSON reply of docs/protocol.md#request-and-reply. */
 export function writeJsonReply(reply: EspReply): object {
   const referenceId = reply.referenceId === undefined ? {} : { ReferenceId: reply.referenceId };
   if (reply.event === 'Event3rdServerFault') {

@@ -8,7 +8,7 @@ import { DEFAULT_READ_LIMITS, lineAndColumn, nestedTooDeep, type ReadLimits } fr
 import { peekedReferenceId } from './reference-id.js';
 
 /**
- * The XML form of domain.md 2.1: `<Request3rdServer><ReferenceId>7</ReferenceId><Request>kvitem*
+ * The XML form of docs/protocol.md#xml: `<Request3rdServer><ReferenceId>7</ReferenceId><Request>kvitem*
  * </Request><UserData>kvitem*</UserData></Request3rdServer>`, kvitems as in 1.3.
  *
  * xml2js is lenient where we must not be: it answers with the first root and drops what follows

@@ -34,7 +34,7 @@ const ROWS_PER_WRITE = 1000;
 /** A placeholder recipient, so the shared parameters can be validated before any row is read. */
 const PLACEHOLDER_CLIENT_ID = '+10000000000';
 
-/** `POST /campaigns`, `GET /campaigns/:id`, `GET /campaigns/:id/rows`, pause/resume/cancel (domain.md 2.4). */
+/** `POST /campaigns`, `GET /campaigns/:id`, `GET /campaigns/:id/rows`, pause/resume/cancel (docs/protocol.md#campaigns). */
 export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDependencies): void {
   const authenticate = requireTenant(deps.apiKeys, (response, refusal) => void response.status(401).json(faultBody(fault('unauthenticated', refusal))));
 
@@ -244,7 +244,7 @@ async function refusalOfColumns(deps: CampaignsRouteDependencies, tenant: Tenant
   }
 }
 
-/** A dry run: the shared parameters checked as for a real upload, then every row (domain.md 2.4). */
+/** A dry run: the shared parameters checked as for a real upload, then every row (docs/protocol.md#campaigns). */
 async function checkCampaign(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): Promise<DryRunReport> {
   checkSharedParameters(deps, tenant, upload);
   return dryRunCampaign(deps.inviteToChat, tenant, upload, upload.rows);

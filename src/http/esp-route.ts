@@ -22,7 +22,7 @@ export interface EspRouteDependencies {
 
 /**
  * `POST /esp`: one ESP request in JSON, XML or log text, answered in the caller's format with
- * `Event3rdServerResponse` or `Event3rdServerFault` (domain.md 2.1).
+ * `Event3rdServerResponse` or `Event3rdServerFault` (docs/protocol.md#request-and-reply).
  */
 export function registerEspRoute(app: Express, deps: EspRouteDependencies): void {
   // Read every body as text: the wire form is chosen from Content-Type by the ESP parser, which

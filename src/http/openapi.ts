@@ -46,7 +46,7 @@ const sessionView = {
 
 const security = [{ bearer: [] }, { apiKey: [] }];
 
-/** The HTTP contract of domain.md 2.1, served at `GET /openapi.json`. */
+/** The HTTP contract of docs/protocol.md#http-routes, served at `GET /openapi.json`. */
 export const openApiDocument = {
   openapi: '3.1.0',
   info: {

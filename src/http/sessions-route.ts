@@ -15,7 +15,7 @@ export interface SessionsRouteDependencies {
   queue: Queue<DeliveryJobData>;
 }
 
-/** `GET /sessions/:id` and `DELETE /sessions/:id` (domain.md 2.1), scoped to the key's tenant. */
+/** `GET /sessions/:id` and `DELETE /sessions/:id` (docs/protocol.md#session-view), scoped to the key's tenant. */
 export function registerSessionsRoutes(app: Express, deps: SessionsRouteDependencies): void {
   const authenticate = requireTenant(deps.apiKeys, (response, refusal) => void response.status(401).json({ error: refusal }));
 

@@ -20,7 +20,7 @@ import type { Enricher } from '../enrichment/enricher.js';
 import { DoubtfulInvites } from './doubtful-invites.js';
 import { cloneKvList, type KvList } from '../esp/kvlist.js';
 
-/** `Interaction.DateCreated` in a dry run, so renders compare across runs (domain.md 2.1). */
+/** `Interaction.DateCreated` in a dry run, so renders compare across runs (docs/protocol.md#dry-run). */
 const DRY_RUN_CREATED_AT = '1970-01-01T00:00:00Z';
 
 /** How often a request waits for a concurrent one with its idempotency key to be confirmed, ms. */
@@ -84,7 +84,7 @@ export class InviteToChat {
   }
 
   /**
-   * The channel's CRM lookup (domain.md 1.5), before rendering, in dry runs too (a lookup only reads,
+   * The channel's CRM lookup (docs/protocol.md#enrichment), before rendering, in dry runs too (a lookup only reads,
    * and the render depends on it). Saved values fill `CustomProperties` and `UserData` keys the
    * request left empty: what the routing strategy sent wins over the CRM. A failed lookup refuses
    * the invite (1023) or lets it go on without the data, as the channel says.

@@ -19,7 +19,7 @@ function canonicalList(list: KvList): Array<[string, unknown]> {
 }
 
 function canonicalValue(value: KvValue): unknown {
-  // ValueInt 5 and "5" are the same parameter value (domain.md 2.1).
+  // ValueInt 5 and "5" are the same parameter value (docs/protocol.md#idempotency).
   return isKvList(value) ? canonicalList(value) : String(value);
 }
 

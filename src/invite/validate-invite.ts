@@ -12,7 +12,7 @@ import type { InviteCommand } from './invite-command.js';
 export const PHONE_NUMBER_EXAMPLE_PHRASE = 'such as +15551230001';
 
 /**
- * Checks an InviteToChat request against the parameter table (domain.md 1.1) for the caller's
+ * Checks an InviteToChat request against the parameter table (docs/protocol.md#parameters) for the caller's
  * tenant and turns it into an `InviteCommand`. Checks run in the contract's fault order
  * (service/method/app, missing parameters, channel and business id, formats, ChatQueueKey tenant),
  * so the first fault thrown is the one the contract says to answer.

@@ -23,7 +23,7 @@ export class RedisKeys {
     return `${this.prefix}:backlog:${tenant}`;
   }
 
-  /** The chat queue stream of domain.md 2.1, consumed by routing with a consumer group. */
+  /** The chat queue stream of docs/protocol.md#chat-queues, consumed by routing with a consumer group. */
   chatQueue(tenant: number, endpoint: string): string {
     return `${this.prefix}:chatqueue:${tenant}:${endpoint}`;
   }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { gatewayTarget, TARGET_OPTIONS, TARGET_USAGE, UsageError } from '../cli/gateway-target.js';
 import { parseTimeBound, type TimeBound } from './time-window.js';
 
-/** What `invite-gateway replay` was asked to do (domain.md 2.5). */
+/** What `invite-gateway replay` was asked to do (docs/protocol.md#replay). */
 export interface ReplayOptions {
   /** Log files or directories (searched recursively). */
   paths: string[];

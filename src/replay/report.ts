@@ -1,6 +1,6 @@
 import type { Answer, ReplayClass } from './classify.js';
 
-/** One replayed (or unparsed) request in the report (domain.md 2.5). */
+/** One replayed (or unparsed) request in the report (docs/protocol.md#replay). */
 export interface ReportItem {
   file: string;
   line: number;

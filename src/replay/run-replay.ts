@@ -29,7 +29,7 @@ export interface ReplayOutcome {
 export const TERMINAL_UI: Omit<ReplayUi, 'confirmLive'> = { progress: (label, unit, scale) => createProgress(label, unit, scale) };
 
 /**
- * Replays logged InviteToChat requests against a gateway (domain.md 2.5): read every log once to
+ * Replays logged InviteToChat requests against a gateway (docs/protocol.md#replay): read every log once to
  * count its requests, replay them at the asked rate and concurrency as the logs are read again,
  * compare each answer with the logged one (and the baseline's render), and write the report.
  * Throws UsageError or TargetError for the cases that exit with 2.

@@ -15,7 +15,7 @@ import {
   type SessionState,
 } from './session.js';
 
-/** Idempotency keys are remembered for 24 h (domain.md 2.1). */
+/** Idempotency keys are remembered for 24 h (docs/protocol.md#idempotency). */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 export interface IdempotencyClaim {

@@ -1,7 +1,7 @@
 import type { KvList } from '../esp/kvlist.js';
 
 /**
- * The session's own life (domain.md 2.1): `queued -> sending -> open` (placed in its chat queue)
+ * The session's own life (docs/protocol.md#state-and-delivery): `queued -> sending -> open` (placed in its chat queue)
  * or `terminated` / `failed`. A session without a message goes `queued -> open`.
  */
 export type SessionState = 'queued' | 'sending' | 'open' | 'terminated' | 'failed';

@@ -15,7 +15,7 @@ export function deterministicUuid(sessionId: string, purpose: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The MSP message of domain.md 1.4: `{v:1, id, type, sourceId, destinationId, body, ...}`. */
+/** The MSP message of docs/protocol.md#provider-bodies: `{v:1, id, type, sourceId, destinationId, body, ...}`. */
 export function appleBody(content: StandardResponseContent, context: RenderContext): Record<string, unknown> {
   const base = {
     v: 1,

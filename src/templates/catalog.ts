@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 
 /**
- * Standard responses (domain.md 2.3): one file per response in `TEMPLATES_DIR`, named
+ * Standard responses (docs/protocol.md#standard-responses): one file per response in `TEMPLATES_DIR`, named
  * `<StandardResponseId>.json`, or `.txt` for plain text. Every file is checked at start; one bad
  * file stops the start with a sentence per problem, naming the file and the JSON path.
  */

@@ -4,7 +4,7 @@ import { getEntry, isKvList, type KvList, type KvValue } from '../esp/kvlist.js'
 import type { RenderContext } from './types.js';
 
 /**
- * Field codes `<$Object.Property$>` (domain.md 1.2), rendered with mustache using `<$ $>` as tags
+ * Field codes `<$Object.Property$>` (docs/protocol.md#field-codes), rendered with mustache using `<$ $>` as tags
  * and no HTML escaping. Names are resolved here, not by mustache's own lookup, which walks
  * prototypes (`constructor`) and splits `AttachedData('a.b')` at its dots: only the request's own
  * keys resolve. A value is inserted as text and never parsed again.

@@ -5,7 +5,7 @@ import { renderFieldCodes } from './field-codes.js';
 import type { ChannelType, RenderContext, RenderedMessage } from './types.js';
 import { whatsappTemplateBody, whatsappTextBodies } from './whatsapp-body.js';
 
-/** Which content types each channel type can carry (domain.md 1.1). */
+/** Which content types each channel type can carry (docs/protocol.md#content-types). */
 const CONTENT_BY_CHANNEL: Record<ChannelType, readonly ContentType[]> = {
   whatsapp: ['notification', 'text'],
   apple: ['text', 'listPicker', 'timePicker', 'richLink', 'quickReply'],

@@ -1,6 +1,6 @@
 import type { KvList } from '../esp/kvlist.js';
 
-/** Channel types the gateway can render for (domain.md 1.1). */
+/** Channel types the gateway can render for (docs/protocol.md#content-types). */
 export type ChannelType = 'whatsapp' | 'apple' | 'sms';
 
 /** Everything a field code may resolve against when one invite is rendered. */

@@ -42,7 +42,7 @@ function typedItems(list: EspList, depth: number): string[] {
   );
 }
 
-/** The four forms of domain.md 2.1 / 1.3 the gateway reads on POST /esp. */
+/** The four forms of docs/protocol.md#wire-forms the gateway reads on POST /esp. */
 export const WIRE_FORMS: WireForm[] = [
   {
     name: 'JSON',

@@ -128,7 +128,7 @@ function faultStringOf(answer: Answer): string {
   }
 }
 
-/** Logs never carry the customer's number or message text (domain.md 2.6; the README's logging promise). */
+/** Logs never carry the customer's number or message text (docs/protocol.md#conversations; docs/operations.md's logging promise). */
 export function expectLogsClean(logs: string[]): void {
   const leaking = logs.filter((line) => line.includes(CUSTOMER_DIGITS) || line.includes(MARKER_NAME));
   expect(leaking.map((line) => line.slice(0, 400)).join('\n'), 'log lines with customer data').toBe('');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, TENANT1_KEY, WA_BUSINESS_ID, type TestGateway } from '../support/gateway.js';
 import { listKeys } from '../support/redis.js';
 
-/** Issue 15.7: check a campaign file before sending it (domain.md 2.4). */
+/** Issue 15.7: check a campaign file before sending it (docs/protocol.md#campaigns). */
 const auth = { authorization: `Bearer ${TENANT1_KEY}` };
 /** order_ready needs OrderId, Track and StoreName; these give the two shared ones. */
 const QUERY = new URLSearchParams({ name: 'check', _umsChannel: 'whatsapp-main', _umsBusinessId: WA_BUSINESS_ID, StandardResponseId: 'order_ready', 'CustomProperties.Track': 'T1', 'UserData.StoreName': 'Main St' }).toString();

@@ -5,7 +5,7 @@ import { eventually, startTestGateway, TENANT1_KEY, testConfig, WA_BUSINESS_ID, 
 
 /**
  * Issue 15.6: a campaign is `running` until every row is settled, so pause, resume and cancel act
- * on sends still queued behind the number's pace (domain.md 2.4).
+ * on sends still queued behind the number's pace (docs/protocol.md#campaigns).
  */
 const ROWS = 200;
 const RATE = 20;

@@ -4,7 +4,7 @@ import { FAULTS } from '../../src/esp/faults.js';
 import { APPLE_BUSINESS_ID, startTestGateway, TENANT1_KEY, TENANT2_KEY, testConfig, type TestGateway } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
 
-/** Every row of the fault table of domain.md 2.1, each triggered by a real request on real Redis. */
+/** Every row of the fault table of docs/protocol.md#faults, each triggered by a real request on real Redis. */
 describe('ESP fault table', () => {
   let gateway: TestGateway;
   const seen = new Set<number>();

@@ -77,7 +77,7 @@ describe('delivery through the WhatsApp Cloud API connector', () => {
     expect(await sessionWhen(sessionId, (session) => session.state === 'failed')).toMatchObject({ attempts: 3, error: { code: 'transient', providerCode: 131000 } });
   });
 
-  // Every row of the outcome table (domain.md 1.4), driven by the fake's answer.
+  // Every row of the outcome table (docs/protocol.md#delivery-and-outcomes), driven by the fake's answer.
   const RETRIED: Array<[number, string]> = [
     [4, 'rate_limited'],
     [80007, 'rate_limited'],

@@ -2,7 +2,7 @@ import type { KvList, KvValue } from '../../src/esp/kvlist.js';
 import type { EspRequest } from '../../src/esp/model.js';
 
 /**
- * Writes one EspRequest in each wire form of domain.md 2.1, so that a generated request can be read
+ * Writes one EspRequest in each wire form of docs/protocol.md#wire-forms, so that a generated request can be read
  * back from all of them. What a form cannot carry is the generator's business: XML text holds no
  * CR and no character XML 1.0 forbids, log text holds no line break in keys or values, and log
  * keys hold no single quote.

@@ -4,7 +4,7 @@ export const kv = (key: string, value: string) => `<kvitem><key>${key}</key><val
 /** A list kvitem of the XML form. */
 export const list = (key: string, items: string) => `<kvitem><key>${key}</key><value><ValueList>${items}</ValueList></value></kvitem>`;
 
-/** The same invite in the four wire forms of domain.md 2.1 (client id varied by the caller). */
+/** The same invite in the four wire forms of docs/protocol.md#wire-forms (client id varied by the caller). */
 export function invitesFor(clientId: string) {
   const json = JSON.stringify({
     ReferenceId: 7,
