@@ -5,6 +5,7 @@
 import { pino } from 'pino';
 import { loadConfigFile, SAMPLE_CONFIG_PATH } from '../../src/config/load.js';
 import { createGateway } from '../../src/gateway.js';
+import { serveForBench } from './serve.js';
 
 const gateway = await createGateway({
   config: loadConfigFile(SAMPLE_CONFIG_PATH),
@@ -15,12 +16,4 @@ const gateway = await createGateway({
   workerConcurrency: 1,
   logger: pino({ level: 'warn' }),
 });
-const server = gateway.app!.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  console.log(JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 }));
-});
-process.on('SIGTERM', async () => {
-  server.close();
-  await gateway.close();
-  process.exit(0);
-});
+serveForBench(gateway);

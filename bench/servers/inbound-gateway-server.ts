@@ -4,6 +4,7 @@
  */
 import { pino } from 'pino';
 import { createGateway } from '../../src/gateway.js';
+import { serveForBench } from './serve.js';
 import { inboundBenchConfig } from './inbound-config.js';
 
 const gateway = await createGateway({
@@ -16,12 +17,4 @@ const gateway = await createGateway({
   logger: pino({ level: 'warn' }),
   processMetrics: false,
 });
-const server = gateway.app!.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  console.log(JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 }));
-});
-process.on('SIGTERM', async () => {
-  server.close();
-  await gateway.close();
-  process.exit(0);
-});
+serveForBench(gateway);

@@ -1,4 +1,4 @@
-import { PUBLISH_EVENT } from '../sessions/scripts.js';
+import { PUBLISH_EVENT, WRITE_SESSION_HASH } from '../sessions/scripts.js';
 
 /**
  * Records one customer message in one step, so two deliveries of it, or two messages of a customer
@@ -16,7 +16,7 @@ import { PUBLISH_EVENT } from '../sessions/scripts.js';
  *       newSessionId, chatQueueFieldsJson (flat list), chatQueueMaxLen, eventsMaxLen, customerName
  * Returns {'duplicate', messageId} | {'recorded', sessionId, created '0'|'1', messageId}
  */
-export const RECORD_INBOUND = PUBLISH_EVENT + `
+export const RECORD_INBOUND = PUBLISH_EVENT + WRITE_SESSION_HASH + `
 local seen = redis.call('GET', KEYS[1])
 if seen then return {'duplicate', seen} end
 
@@ -38,13 +38,7 @@ if not sessionId then
 end
 if not sessionId then
   sessionId, created = ARGV[8], '1'
-  local fields = {}
-  for field, value in pairs(cjson.decode(ARGV[7])) do
-    fields[#fields + 1] = field
-    fields[#fields + 1] = value
-  end
-  redis.call('HSET', KEYS[5], unpack(fields))
-  redis.call('EXPIRE', KEYS[5], ARGV[2])
+  writeSessionHash(KEYS[5], ARGV[7], ARGV[2])
   redis.call('RPUSH', KEYS[6], cjson.encode({event = 'state:open', at = ARGV[1]}))
   redis.call('EXPIRE', KEYS[6], ARGV[2])
   local args = {KEYS[7], 'MAXLEN', '~', ARGV[10], '*'}

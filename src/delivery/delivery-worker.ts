@@ -64,12 +64,7 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
     }
   }
   const attempt = job.attemptsMade + 1;
-  const claim = await deps.store.claimForSend(sessionId, tenant, channel, businessId, {
-    attempt,
-    credentialsFingerprint: deps.credentialsOf(tenant, channel),
-    perSecond: deps.ratePerSecond(tenant, channel),
-    maxSleepMs: MAX_SLOT_SLEEP_MS,
-  });
+  const claim = await deps.store.claimForSend(sessionId, tenant, channel, businessId, claimRequest(job, deps));
   switch (claim.kind) {
     // Expired, deleted before the job was dropped, or never created (the door refused the invite
     // after the job was already written): nothing to send.
@@ -123,12 +118,7 @@ export async function deliverInvite(job: Job<DeliveryJobData>, deps: DeliveryDep
 async function deliverAnswer(job: Job<DeliveryJobData>, messageId: string, messages: MessageStore, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
   const { sessionId, tenant, channel, businessId, rendered } = job.data;
   const attempt = job.attemptsMade + 1;
-  const claim = await messages.claim(messageId, { tenant, channel, businessId }, {
-    attempt,
-    credentialsFingerprint: deps.credentialsOf(tenant, channel),
-    perSecond: deps.ratePerSecond(tenant, channel),
-    maxSleepMs: MAX_SLOT_SLEEP_MS,
-  });
+  const claim = await messages.claim(messageId, { tenant, channel, businessId }, claimRequest(job, deps));
   switch (claim.kind) {
     case 'gone':
     case 'skipped':
@@ -163,6 +153,12 @@ async function deliverAnswer(job: Job<DeliveryJobData>, messageId: string, messa
   }
   await messages.recordDelivery(messageId, { tenant, channel }, { delivery: 'sent', providerMessageId: accepted.providerMessageId, settleAttempt: true });
   return 'sent';
+}
+
+/** What a claim asks for one send attempt: the attempt number, the channel's credentials and its number's pace. */
+function claimRequest(job: Job<DeliveryJobData>, deps: DeliveryDependencies) {
+  const { tenant, channel } = job.data;
+  return { attempt: job.attemptsMade + 1, credentialsFingerprint: deps.credentialsOf(tenant, channel), perSecond: deps.ratePerSecond(tenant, channel), maxSleepMs: MAX_SLOT_SLEEP_MS };
 }
 
 function asDeliveryFailure(error: unknown): DeliveryFailure {

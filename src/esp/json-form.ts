@@ -174,17 +174,20 @@ class JsonReader {
   }
 
   private skipWhitespace(): void {
-    const text = this.text;
-    let position = this.position;
-    for (;;) {
-      const code = text.charCodeAt(position);
-      if (code !== 32 && code !== 10 && code !== 13 && code !== 9) break;
-      position++;
-    }
-    this.position = position;
+    this.position = afterJsonWhitespace(this.text, this.position);
   }
 
   private fail(problem: string): never {
     throw fault('bodyUnreadable', `the body is not valid JSON: ${problem} at ${lineAndColumn(this.text, this.position)}`);
+  }
+}
+
+/** The position after the JSON whitespace (space, tab, CR, LF) that starts at `position`. */
+export function afterJsonWhitespace(text: string, position: number): number {
+  let at = position;
+  for (;;) {
+    const code = text.charCodeAt(at);
+    if (code !== 32 && code !== 10 && code !== 13 && code !== 9) return at;
+    at++;
   }
 }

@@ -1,3 +1,5 @@
+import { afterJsonWhitespace } from '../esp/json-form.js';
+
 /**
  * Checks a JSON text before JSON.parse sees it, so a refusal can say what is wrong and where
  * (line and column) without quoting any of the text: V8's own messages quote the body around the
@@ -168,14 +170,7 @@ class JsonScanner {
   }
 
   private skipWhitespace(): void {
-    const text = this.text;
-    let position = this.position;
-    for (;;) {
-      const code = text.charCodeAt(position);
-      if (code !== 32 && code !== 10 && code !== 13 && code !== 9) break;
-      position++;
-    }
-    this.position = position;
+    this.position = afterJsonWhitespace(this.text, this.position);
   }
 
   private fail(problem: string, position = this.position): never {

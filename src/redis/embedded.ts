@@ -109,7 +109,8 @@ function isRunning(pid: number): boolean {
   }
 }
 
-function freePort(): Promise<number> {
+/** A loopback TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -52,6 +52,19 @@ local function publishEvent(tenantStream, sessionKey, maxLen, event, sessionId, 
 end
 `;
 
+/** Writes a session hash from one JSON object of its fields (one argument instead of many), with its TTL. */
+export const WRITE_SESSION_HASH = `
+local function writeSessionHash(key, fieldsJson, ttlSeconds)
+  local fields = {}
+  for field, value in pairs(cjson.decode(fieldsJson)) do
+    fields[#fields + 1] = field
+    fields[#fields + 1] = value
+  end
+  redis.call('HSET', key, unpack(fields))
+  redis.call('EXPIRE', key, ttlSeconds)
+end
+`;
+
 /**
  * A send slot of one business number (GCRA: the number keeps the time of its next free slot and
  * moves it on by 1/rate per send). Answers the ms to sleep for the slot, or nil and the wait when
@@ -121,7 +134,7 @@ end
  * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'inflight', id} | {'held', reason}
  *       | {'suppressed', suppressionJson} | {'limited', ''} | {'full', ''} | {'exists', ''}
  */
-export const CREATE_SESSION = NOW_MS + WITHDRAW + `
+export const CREATE_SESSION = NOW_MS + WITHDRAW + WRITE_SESSION_HASH + `
 local sessionId = ARGV[6]
 local previous = nil
 if KEYS[4] ~= '' then
@@ -155,13 +168,7 @@ redis.call('INCR', KEYS[3])
 if KEYS[5] ~= '' then
   if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[8]) end
 end
-local fields = {}
-for field, value in pairs(cjson.decode(ARGV[9])) do
-  fields[#fields + 1] = field
-  fields[#fields + 1] = value
-end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
+writeSessionHash(KEYS[1], ARGV[9], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
 if KEYS[4] ~= '' then

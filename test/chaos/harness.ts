@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { freePort } from '../../src/redis/embedded.js';
 import { FakeWhatsApp } from '../support/fake-whatsapp.js';
 import { jsonInvite } from '../support/invites.js';
 
@@ -17,17 +17,6 @@ import { jsonInvite } from '../support/invites.js';
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CHAOS_KEY = 'chaos-key';
 const TOKEN = 'chaos-token';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A redis-server of the test's own: AOF with fsync on every write, so a kill -9 loses nothing written. */
 export class ChaosRedis {
