@@ -165,15 +165,20 @@ function asDeliveryFailure(error: unknown): DeliveryFailure {
   return error instanceof DeliveryFailure ? error : new DeliveryFailure('transient', true, error instanceof Error ? error.message : String(error));
 }
 
-/** An invite without a standard response: the session opens in its chat queue, nothing is sent. */
+/**
+ * An invite without a standard response: the session opens in its chat queue, nothing is sent. With
+ * `TerminateSessionFlag=true` as well there is nothing to send and nothing to continue: the session
+ * is created and ended at once, as the DMS does, and never placed where routing would pick it up.
+ */
 async function openWithoutMessage(job: Job<DeliveryJobData>, deps: DeliveryDependencies, token?: string): Promise<JobResult> {
   const session = await deps.store.get(job.data.sessionId, { withHistory: false });
   if (!session) return 'gone';
-  const opened = await deps.store.transition(session.sessionId, {
-    state: 'open',
-    placement: placementOf(session, deps.chatQueueMaxLen),
-    backlogTenant: session.tenant,
-  });
+  const opened = await deps.store.transition(
+    session.sessionId,
+    session.terminate
+      ? { state: 'terminated', endReason: 'terminate_flag', backlogTenant: session.tenant }
+      : { state: 'open', placement: placementOf(session, deps.chatQueueMaxLen), backlogTenant: session.tenant },
+  );
   if (opened.unconfirmed) return postpone(job, Math.min(opened.unconfirmed.retryInMs, UNCONFIRMED_RECHECK_MS), token);
   if (opened.withdrawn) return 'withdrawn';
   return opened.stateApplied ? 'opened' : 'skipped';

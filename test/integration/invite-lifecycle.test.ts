@@ -89,6 +89,18 @@ describe('an invite from ESP request to chat queue', () => {
     expect(opened).toMatchObject({ delivery: 'none', attempts: 0, providerMessageId: null, standardResponseId: null });
   });
 
+  it('with TerminateSessionFlag=true and no StandardResponseId, the session is created and ended at once, never placed in a chat queue', async () => {
+    const sessionId = await invite(jsonInvite({ parameters: { _umsClientId: '+15551230017', StandardResponseId: undefined, TerminateSessionFlag: 'true', ChatQueueKey: '1:no-message-ends' } }));
+    const ended = await sessionWhen(sessionId, (body) => body.state === 'terminated');
+    expect(ended).toMatchObject({ delivery: 'none', attempts: 0, terminate: true });
+    expect((ended.history as Array<{ event: string }>).map((entry) => entry.event)).toEqual(['state:queued', 'state:terminated']);
+    expect(await gateway.redis.xlen(`${gateway.prefix}:chatqueue:1:no-message-ends`)).toBe(0);
+    // Routing learns it ended: a session.ended event on the tenant's events stream.
+    const events = await gateway.redis.xrange(`${gateway.prefix}:events:1`, '-', '+');
+    const ends = events.map(([, fields]) => fields).filter((fields) => fields[fields.indexOf('sessionId') + 1] === sessionId && fields[fields.indexOf('event') + 1] === 'session.ended');
+    expect(ends.map((fields) => JSON.parse(fields[fields.indexOf('data') + 1]!))).toEqual([{ reason: 'terminate_flag', state: 'terminated' }]);
+  });
+
   it('without GCTI_Chat_SubmitAsOutbound, the session is Inbound/InboundNew', async () => {
     const sessionId = await invite(jsonInvite({ parameters: { _umsClientId: '+15551230015' }, userData: { GCTI_Chat_SubmitAsOutbound: undefined } }));
     expect((await session(sessionId)).body).toMatchObject({ type: 'Inbound', subtype: 'InboundNew' });
