@@ -28,6 +28,7 @@ import { SessionIdGenerator } from './sessions/session-id.js';
 import { SessionStore } from './sessions/session-store.js';
 import { ConversationStore } from './conversations/conversation-store.js';
 import { InboundReceiver } from './conversations/receive-inbound.js';
+import { ConversationEventRelay } from './conversations/event-relay.js';
 import { ConversationAnswers } from './conversations/answer.js';
 import { MessageStore } from './sessions/message-store.js';
 import { loadStandardResponses } from './templates/catalog.js';
@@ -117,6 +118,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const started = startWorker(options, store, messages, keys, campaigns, (target, message) => inbound.receive(target, message));
     worker = started.worker;
     closers.push(started.close);
+    // Conversation events to the tenants' status webhooks, from the worker processes that POST them.
+    const relay = new ConversationEventRelay(createWorkerConnection(options.redisUrl), keys, config, statusQueue, logger);
+    await relay.start();
+    closers.push(async () => relay.stop());
   }
 
   let app: Express | undefined;

@@ -12,11 +12,19 @@ import { DeliveryFailure } from './outcomes.js';
 
 export const STATUS_QUEUE_NAME = 'status-webhooks';
 
-/** One state change for a tenant's `statusWebhook`, with the id its receiver deduplicates on. */
-export interface StatusEventJob {
-  eventId: string;
-  change: SessionChange;
+/** A conversation event (docs/protocol.md#conversations) as the tenant's `statusWebhook` receives it. */
+export interface ConversationEvent {
+  event: 'message.received' | 'message.status' | 'session.ended';
+  tenant: number;
+  sessionId: string;
+  chatQueueKey: string;
+  messageId?: string;
+  at: string;
+  data: unknown;
 }
+
+/** One event for a tenant's `statusWebhook` (a session change, or a conversation event), with the id its receiver deduplicates on. */
+export type StatusEventJob = { eventId: string; change: SessionChange } | { eventId: string; conversation: ConversationEvent };
 
 export function createStatusQueue(connection: Redis, keys: RedisKeys): Queue<StatusEventJob> {
   return new Queue<StatusEventJob>(STATUS_QUEUE_NAME, { connection, prefix: keys.bullPrefix });
@@ -35,9 +43,14 @@ export function statusWebhookListener(queue: Queue<StatusEventJob>, config: Gate
     const { campaign: _campaign, ...change } = sessionChange;
     const eventId = randomUUID();
     await queue
-      .add('status', { eventId, change }, { jobId: eventId, attempts: config.retry.attempts, backoff: { type: 'status' }, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 7 * 24 * 3_600 } })
+      .add('status', { eventId, change }, statusJobOptions(eventId, config))
       .catch((error: Error) => logger.error({ sessionId: change.sessionId, err: error.message }, 'status event could not be queued'));
   };
+}
+
+/** A status event job: retried with the gateway's backoff, its id the event's (a repeat is not queued twice). */
+export function statusJobOptions(eventId: string, config: GatewayConfig) {
+  return { jobId: eventId, attempts: config.retry.attempts, backoff: { type: 'status' }, removeOnComplete: { age: 3_600 }, removeOnFail: { age: 7 * 24 * 3_600 } };
 }
 
 /** POSTs status events, signed like every gateway POST (X-Invite-Signature, X-Invite-Event-Id). */
@@ -46,9 +59,10 @@ export function startStatusWebhookWorker(connection: Redis, keys: RedisKeys, con
   const worker = new Worker<StatusEventJob>(
     STATUS_QUEUE_NAME,
     async (job) => {
-      const webhook = webhooks.get(job.data.change.tenant);
+      const data = job.data;
+      const webhook = webhooks.get('change' in data ? data.change.tenant : data.conversation.tenant);
       if (!webhook) return;
-      const body = JSON.stringify({ event: 'session.changed', eventId: job.data.eventId, ...job.data.change });
+      const body = JSON.stringify('change' in data ? { event: 'session.changed', eventId: data.eventId, ...data.change } : { ...data.conversation, eventId: data.eventId });
       const answer = await postJson(webhook.url, body, signedHeaders(body, webhook.secret, Date.now(), job.data.eventId));
       if (answer.status >= 200 && answer.status < 300) return;
       const failure = failureFromStatus(answer, 'status webhook');

@@ -40,7 +40,8 @@ describe("status changes POSTed to the tenant's statusWebhook", () => {
   it('every change of state and delivery reaches the CRM, signed, retried after a failure', async () => {
     const response = await request(gateway.app!).post('/esp').set('Authorization', `Bearer ${TENANT1_KEY}`).send(jsonInvite({ parameters: { _umsClientId: '+15551236001' } }));
     const sessionId = response.body.Request._umsChatSessionId;
-    const mine = () => events.filter((event) => event.body.sessionId === sessionId);
+    // Its session changes (its conversation events are the next test's).
+    const mine = () => events.filter((event) => event.body.sessionId === sessionId && event.body.event === 'session.changed');
     const seenStates = () => mine().map((event) => `${event.body.state}/${event.body.delivery}`);
     const expected = ['sending/pending', 'open/sent', 'open/delivered', 'open/read'];
     // The first POST (sending/pending) fails and is retried; under load the retry may land after read.
@@ -53,5 +54,24 @@ describe("status changes POSTed to the tenant's statusWebhook", () => {
     }
     expect(seenStates()).toEqual(expect.arrayContaining(expected));
     expect(new Set(mine().map((event) => event.body.eventId)).size).toBe(mine().length);
+  });
+
+  it('conversation events reach the CRM too: the customer message, the answer delivery and the end, signed, the stream id as event id', async () => {
+    const response = await request(gateway.app!)
+      .post('/esp')
+      .set('Authorization', `Bearer ${TENANT1_KEY}`)
+      .send(jsonInvite({ parameters: { _umsClientId: '+15551236002' }, userData: { SandboxReply: 'yes' } }));
+    const sessionId = response.body.Request._umsChatSessionId as string;
+    const conversationEvents = () => events.filter((event) => event.body.sessionId === sessionId && event.body.event !== 'session.changed');
+    const received = await eventually(async () => conversationEvents().find((event) => event.body.event === 'message.received'), 8_000, 'message.received at the CRM');
+    expect(received.body).toMatchObject({ tenant: 1, messageId: `${sessionId}.1`, data: { direction: 'in', text: 'yes' } });
+    expect(received.verified).toBe(true);
+    expect(received.eventIdHeader).toBe(received.body.eventId);
+    expect(received.body.eventId).toMatch(/^1-\d+-\d+$/);
+
+    await request(gateway.app!).delete(`/sessions/${sessionId}`).set('X-Api-Key', TENANT1_KEY);
+    const ended = await eventually(async () => conversationEvents().find((event) => event.body.event === 'session.ended'), 8_000, 'session.ended at the CRM');
+    expect(ended.body.data).toEqual({ reason: 'deleted', state: 'terminated' });
+    expect(conversationEvents().some((event) => event.body.event === 'message.status' && event.body.messageId === `${sessionId}.0`)).toBe(true);
   });
 });
