@@ -51,6 +51,8 @@ export interface GatewayOptions {
   redisWaitMs?: number;
   /** How often running campaigns whose steps stopped are looked for. @defaultValue 30 s */
   campaignSweepMs?: number;
+  /** How often idle sessions are looked for (worker roles). @defaultValue 30 s, or a quarter of `limits.sessionIdleSeconds` when shorter */
+  idleSweepMs?: number;
 }
 
 export interface Gateway {
@@ -118,6 +120,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const started = startWorker(options, store, messages, keys, campaigns, (target, message) => inbound.receive(target, message));
     worker = started.worker;
     closers.push(started.close);
+    // Idle conversations end (reason idle); every worker process sweeps, the end applies once.
+    const idleMs = config.limits.sessionIdleSeconds * 1_000;
+    const idleSweep = setInterval(() => {
+      store.endIdleSessions(idleMs).catch((error: Error) => logger.warn({ err: error.message }, 'idle session sweep failed'));
+    }, options.idleSweepMs ?? Math.min(30_000, Math.max(1_000, idleMs / 4)));
+    idleSweep.unref();
+    closers.push(async () => clearInterval(idleSweep));
     // Conversation events to the tenants' status webhooks, from the worker processes that POST them.
     const relay = new ConversationEventRelay(createWorkerConnection(options.redisUrl), keys, config, statusQueue, logger);
     await relay.start();

@@ -124,6 +124,8 @@ export const configSchema = z.strictObject({
       queueLimitPerTenant: z.number().int().positive().default(100_000),
       /** Approximate MAXLEN of each chat-queue stream. */
       chatQueueMaxLen: z.number().int().positive().default(100_000),
+      /** Seconds an open session may go with no message either way before it ends (reason `idle`); default 86,400 (24 h). */
+      sessionIdleSeconds: z.number().int().positive().default(86_400),
       /** Milliseconds a Redis command may take on the request path before 1050. */
       redisCommandTimeoutMs: z.number().int().positive().default(2_000),
       /**

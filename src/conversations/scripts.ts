@@ -1,4 +1,4 @@
-import { PUBLISH_EVENT, WRITE_SESSION_HASH } from '../sessions/scripts.js';
+import { ACTIVITY, PUBLISH_EVENT, WRITE_SESSION_HASH } from '../sessions/scripts.js';
 
 /**
  * Records one customer message in one step, so two deliveries of it, or two messages of a customer
@@ -16,7 +16,7 @@ import { PUBLISH_EVENT, WRITE_SESSION_HASH } from '../sessions/scripts.js';
  *       newSessionId, chatQueueFieldsJson (flat list), chatQueueMaxLen, eventsMaxLen, customerName
  * Returns {'duplicate', messageId} | {'recorded', sessionId, created '0'|'1', messageId}
  */
-export const RECORD_INBOUND = PUBLISH_EVENT + WRITE_SESSION_HASH + `
+export const RECORD_INBOUND = PUBLISH_EVENT + WRITE_SESSION_HASH + ACTIVITY + `
 local seen = redis.call('GET', KEYS[1])
 if seen then return {'duplicate', seen} end
 
@@ -57,6 +57,7 @@ redis.call('RPUSH', messagesKey, encoded)
 local ttl = redis.call('PTTL', sessionKey)
 if ttl > 0 then redis.call('PEXPIRE', messagesKey, ttl) end
 redis.call('HSET', sessionKey, 'lastInboundAt', ARGV[1], 'engaged', '1')
+if redis.call('HGET', sessionKey, 'state') == 'open' then touchActivity(sessionKey, sessionId) end
 redis.call('HINCRBY', sessionKey, 'messageCount', 1)
 if ARGV[12] ~= '' then redis.call('HSET', sessionKey, 'customerName', ARGV[12]) end
 publishEvent(KEYS[4], sessionKey, ARGV[11], 'message.received', sessionId, message.id, ARGV[1], encoded)

@@ -137,6 +137,11 @@ export class RedisKeys {
     return `${this.prefix}:outmsg:${tenant}:${channel}:${providerMessageId}`;
   }
 
+  /** Open sessions by their last activity (ms), for the idle sweeper (`limits.sessionIdleSeconds`). */
+  sessionActivity(): string {
+    return `${this.prefix}:activity`;
+  }
+
   /** A tenant's conversation events (message.received, message.status, session.ended), for routing and desktops. */
   tenantEvents(tenant: number): string {
     return `${this.prefix}:events:${tenant}`;

@@ -1,4 +1,4 @@
-import { DELIVERY_MOVES, NOW_MS, PUBLISH_EVENT, SEND_SLOT } from './scripts.js';
+import { ACTIVITY, DELIVERY_MOVES, NOW_MS, PUBLISH_EVENT, SEND_SLOT } from './scripts.js';
 
 /**
  * Lua for the messages agents send inside a conversation. They live in the session's transcript
@@ -63,7 +63,7 @@ return {'claimed', tostring(wait), unknownOutcome}
  * ARGV: position, toDelivery, fieldsJson (providerMessageId?, error?), at, indexTtlSeconds, eventsMaxLen, settleAttempt '0'|'1'
  * Returns 1 when applied, 0 when not, -1 when the message does not exist
  */
-export const OUTBOUND_DELIVERY = DELIVERY_MOVES + PUBLISH_EVENT + `
+export const OUTBOUND_DELIVERY = DELIVERY_MOVES + PUBLISH_EVENT + ACTIVITY + `
 local index = tonumber(ARGV[1]) - 1
 local entry = redis.call('LINDEX', KEYS[1], index)
 if not entry then return -1 end
@@ -76,7 +76,10 @@ if applied then
 end
 redis.call('LSET', KEYS[1], index, cjson.encode(message))
 if not applied then return 0 end
-if ARGV[2] == 'sent' then redis.call('HSET', KEYS[2], 'lastOutboundAt', ARGV[4]) end
+if ARGV[2] == 'sent' then
+  redis.call('HSET', KEYS[2], 'lastOutboundAt', ARGV[4])
+  if redis.call('HGET', KEYS[2], 'state') == 'open' then touchActivity(KEYS[2], string.match(message.id, '^(%w+)%.')) end
+end
 if KEYS[4] ~= '' then redis.call('SET', KEYS[4], message.id, 'EX', ARGV[5]) end
 local data = cjson.encode({messageId = message.id, delivery = message.delivery, error = message.error})
 publishEvent(KEYS[3], KEYS[2], ARGV[6], 'message.status', string.match(message.id, '^(%w+)%.'), message.id, ARGV[4], data)

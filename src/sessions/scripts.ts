@@ -66,6 +66,23 @@ end
 `;
 
 /**
+ * Notes activity in a session (opened, a message either way) in the sorted set the idle sweeper
+ * reads (`<prefix>:activity`, score = ms on Redis's clock), or takes an ended session out of it.
+ */
+export const ACTIVITY = `
+local function activityKey(sessionKey)
+  return string.match(sessionKey, '^(.*):session:%w+$') .. ':activity'
+end
+local function touchActivity(sessionKey, sessionId)
+  local time = redis.call('TIME')
+  redis.call('ZADD', activityKey(sessionKey), tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), sessionId)
+end
+local function forgetActivity(sessionKey, sessionId)
+  redis.call('ZREM', activityKey(sessionKey), sessionId)
+end
+`;
+
+/**
  * A send slot of one business number (GCRA: the number keeps the time of its next free slot and
  * moves it on by 1/rate per send). Answers the ms to sleep for the slot, or nil and the wait when
  * it is longer than `maxSleepMs` (no slot is taken then: the job goes back to the queue).
@@ -239,7 +256,7 @@ return 'withdrawn'
  * change, {-1, -1} when the session does not exist, {-2, msToDeadline} while it is unconfirmed and
  * {-3, 0} when it was withdrawn unconfirmed.
  */
-export const TRANSITION = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + DELIVERY_MOVES + PUBLISH_EVENT + `
+export const TRANSITION = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + DELIVERY_MOVES + PUBLISH_EVENT + ACTIVITY + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, -1} end
 local at = ARGV[1]
 local current = redis.call('HMGET', KEYS[1], 'state', 'delivery')
@@ -291,7 +308,11 @@ if deliveryApplied == 1 then
   if extra.error and extra.error ~= '' then data.error = cjson.decode(extra.error) end
   publishEvent(tenantEvents, KEYS[1], ARGV[11], 'message.status', ARGV[9], ARGV[9] .. '.0', at, cjson.encode(data))
 end
+if (stateApplied == 1 and ARGV[2] == 'open') or (deliveryApplied == 1 and ARGV[4] == 'sent' and redis.call('HGET', KEYS[1], 'state') == 'open') then
+  touchActivity(KEYS[1], ARGV[9])
+end
 if stateApplied == 1 and (ARGV[2] == 'terminated' or ARGV[2] == 'failed') then
+  forgetActivity(KEYS[1], ARGV[9])
   local reason = ARGV[10]
   if reason == '' then reason = ARGV[2] end
   publishEvent(tenantEvents, KEYS[1], ARGV[11], 'session.ended', ARGV[9], '', at, cjson.encode({reason = reason, state = ARGV[2]}))

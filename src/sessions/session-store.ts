@@ -261,6 +261,23 @@ export class SessionStore {
     );
   }
 
+  /**
+   * Ends open sessions with no message either way for `idleMs` (reason `idle`), at most `limit` a
+   * call; answers how many it ended. Sessions no longer open just leave the activity set.
+   */
+  async endIdleSessions(idleMs: number, limit = 100): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    const now = Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
+    const idle = await this.redis.zrangebyscore(this.keys.sessionActivity(), '-inf', now - idleMs, 'LIMIT', 0, limit);
+    let ended = 0;
+    for (const sessionId of idle) {
+      const { stateApplied } = await this.transition(sessionId, { state: 'terminated', endReason: 'idle' });
+      if (stateApplied) ended++;
+      await this.redis.zrem(this.keys.sessionActivity(), sessionId);
+    }
+    return ended;
+  }
+
   async deliveryStats(): Promise<DeliveryStats> {
     const stored = await this.redis.hgetall(this.keys.deliveryStats());
     const count = (field: keyof DeliveryStats) => Number(stored[field] ?? 0);
