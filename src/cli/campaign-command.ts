@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { CampaignClient, CampaignRefused, COUNT_NAMES, type CampaignCheck, type CampaignParameters, type CampaignStatus } from './campaign-client.js';
+import { CampaignClient, CampaignRefused, type CampaignCheck, type CampaignParameters, type CampaignStatus } from './campaign-client.js';
 import { checkReachable, gatewayTarget, TARGET_OPTIONS, TARGET_USAGE, TargetError, UsageError } from './gateway-target.js';
 import { labelTable } from './label-table.js';
 import { createProgress, type Progress } from './progress.js';
@@ -188,7 +188,8 @@ async function follow(client: CampaignClient, campaignId: string, ui: CampaignUi
   let current = await client.status(campaignId);
   const interrupted = ui.interruptions();
   const progress = ui.progress('sending', 'rows');
-  progress.start(current.total);
+  // Rows settled before following began are not counted in the rate: they were not seen settling.
+  progress.start(current.total, settledRows(current));
   try {
     for (;;) {
       progress.update(settledRows(current), progressDetail(current));
@@ -247,9 +248,22 @@ function settledRows(status: CampaignStatus): number {
   return status.total - status.counts.waiting - status.counts.pending;
 }
 
-function progressDetail({ state, counts }: CampaignStatus): string {
-  const sent = counts.sent + counts.delivered + counts.read;
-  return `${state === 'running' ? '' : `${state}, `}sent ${sent}, refused ${counts.refused}, failed ${counts.failed}, duplicate ${counts.duplicate}`;
+/**
+ * "sent" has one meaning in the bar and the summary: handed to the provider (the gateway's sent,
+ * delivered and read counts together), with the delivered and read part beside it. The bar leaves
+ * out what is zero, so the figures fit an 80-column terminal.
+ */
+function progressDetail(status: CampaignStatus): string {
+  const { state, counts } = status;
+  const problems = (['refused', 'failed', 'duplicate'] as const).filter((name) => counts[name] > 0).map((name) => `, ${name} ${counts[name]}`);
+  return `${state === 'running' ? '' : `${state}, `}sent ${sentText(status, 'nonZero')}${problems.join('')}`;
+}
+
+/** `197 (delivered 20, read 177)`: rows handed to the provider, then how far they got. */
+function sentText({ counts }: CampaignStatus, breakdown: 'all' | 'nonZero'): string {
+  const handedOver = counts.sent + counts.delivered + counts.read;
+  const parts = (['delivered', 'read'] as const).filter((name) => breakdown === 'all' || counts[name] > 0).map((name) => `${name} ${counts[name]}`);
+  return parts.length > 0 ? `${handedOver} (${parts.join(', ')})` : String(handedOver);
 }
 
 function summary(status: CampaignStatus): string {
@@ -257,7 +271,10 @@ function summary(status: CampaignStatus): string {
     ['campaign', `${status.campaignId}${status.name ? ` (${status.name})` : ''}`],
     ['state', status.state],
     ['total', status.total],
-    ...COUNT_NAMES.map((name): [string, number] => [name, status.counts[name]]),
+    ['waiting', status.counts.waiting],
+    ['pending', status.counts.pending],
+    ['sent', sentText(status, 'all')],
+    ...(['failed', 'refused', 'duplicate'] as const).map((name): [string, number] => [name, status.counts[name]]),
   ];
   return labelTable(rows);
 }

@@ -2,7 +2,11 @@ import { SingleBar, Presets } from 'cli-progress';
 
 /** Progress of one phase (reading logs, replaying, a campaign): a bar on a terminal, plain lines otherwise. */
 export interface Progress {
-  start(total: number): void;
+  /**
+   * `alreadyDone`: what was done before watching began (a campaign joined while running); the
+   * rate and ETA count only what is done after it, not a head start as if done in no time.
+   */
+  start(total: number, alreadyDone?: number): void;
   increment(by?: number): void;
   /** Sets how much is done, for progress read from elsewhere (a campaign's counts); `detail` follows the figures. */
   update(done: number, detail?: string): void;
@@ -32,7 +36,7 @@ export function createProgress(label: string, unit: string, scale = 1, stream: N
 
 class BarProgress implements Progress {
   private readonly bar: SingleBar;
-  private startedAt = 0;
+  private readonly pace = new Pace();
   private done = 0;
   private total = 0;
 
@@ -43,16 +47,21 @@ class BarProgress implements Progress {
     stream: NodeJS.WriteStream,
   ) {
     this.bar = new SingleBar(
-      // Our own ETA: cli-progress prints "LLs" (its "NULL", cut to two characters) until it can estimate.
-      { format: `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {etaText}{detail}`, stream, hideCursor: true },
+      {
+        // Our own line, fitted to the terminal's width (cli-progress cuts a longer one at the edge).
+        format: (_options, params, payload: LinePayload) => fitLine(params.maxWidth, { label, unit, value: params.value, total: params.total, ...payload }),
+        stream,
+        hideCursor: true,
+      },
       Presets.shades_classic,
     );
   }
 
-  start(total: number): void {
-    this.startedAt = performance.now();
+  start(total: number, alreadyDone = 0): void {
+    this.pace.start(alreadyDone);
     this.total = total;
-    this.bar.start(this.scaled(total), 0, { rate: '0', etaText: etaText(0, total, this.startedAt), detail: '' });
+    this.done = alreadyDone;
+    this.bar.start(this.scaled(total), this.scaled(alreadyDone), this.payload(''));
   }
 
   increment(by = 1): void {
@@ -61,15 +70,15 @@ class BarProgress implements Progress {
 
   update(done: number, detail = ''): void {
     this.done = done;
-    this.bar.update(this.scaled(this.done), {
-      rate: ratePerSecond(this.done / this.scale, this.startedAt),
-      etaText: etaText(this.done, this.total, this.startedAt),
-      detail: detail && ` | ${detail}`,
-    });
+    this.bar.update(this.scaled(this.done), this.payload(detail));
   }
 
   stop(): void {
     this.bar.stop();
+  }
+
+  private payload(detail: string): Omit<LinePayload, 'value' | 'total'> {
+    return { rate: this.pace.rate(this.done, this.scale), etaText: this.pace.eta(this.done, this.total), detail, progress: this.total > 0 ? Math.min(1, this.done / this.total) : 0 };
   }
 
   /** Whole counts stay whole; scaled units (MB) keep one decimal, so a small file is not "0/0 MB". */
@@ -78,12 +87,73 @@ class BarProgress implements Progress {
   }
 }
 
+interface LinePayload {
+  rate: string;
+  etaText: string;
+  detail: string;
+  progress: number;
+}
+
+const BAR_WIDTH = { max: 40, min: 10 };
+
+/**
+ * The bar's line within `width` columns. The figures matter more than the drawing: the bar shrinks
+ * first (to 10 cells), then goes, then the rate and ETA; the counts (done/total and `detail`) stay.
+ */
+export function fitLine(width: number, line: LinePayload & { label: string; unit: string; value: number; total: number }): string {
+  const counts = ` ${amount(line.value)}/${amount(line.total)} ${line.unit}`;
+  const pace = ` | ${line.rate}/s | ETA ${line.etaText}`;
+  const detail = line.detail && ` | ${line.detail}`;
+  // The last column is left free: a character there wraps the line on some terminals.
+  const room = width - 1;
+  const withPace = `${counts}${pace}${detail}`;
+  const barCells = Math.min(BAR_WIDTH.max, room - line.label.length - ' []'.length - withPace.length);
+  if (barCells >= BAR_WIDTH.min) return `${line.label} [${drawBar(line.progress, barCells)}]${withPace}`;
+  if (line.label.length + withPace.length <= room) return `${line.label}${withPace}`;
+  return `${line.label}${counts}${detail}`;
+}
+
+function drawBar(progress: number, cells: number): string {
+  const complete = Math.round(progress * cells);
+  return '\u2588'.repeat(complete) + '\u2591'.repeat(cells - complete);
+}
+
+/**
+ * Rate and ETA from what was done since watching began: joining a campaign with 300,000 rows
+ * settled must not read as 300,000 rows a second.
+ */
+class Pace {
+  private startedAt = 0;
+  private doneAtStart = 0;
+
+  start(alreadyDone: number): void {
+    this.startedAt = performance.now();
+    this.doneAtStart = alreadyDone;
+  }
+
+  /** Units per second since the start, in the unit shown (`scale` turns bytes into MB). */
+  rate(done: number, scale: number): string {
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const perSecond = seconds > 0 ? Math.max(0, done - this.doneAtStart) / scale / seconds : 0;
+    return perSecond.toFixed(perSecond < 10 ? 1 : 0);
+  }
+
+  /** Seconds left at the rate seen so far; "…" until something is done to measure it by. */
+  eta(done: number, total: number): string {
+    if (done >= total) return '0 s';
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const observed = done - this.doneAtStart;
+    if (observed <= 0 || seconds <= 0) return '…';
+    return `${Math.ceil(((total - done) / observed) * seconds)} s`;
+  }
+}
+
 class PlainProgress implements Progress {
+  private readonly pace = new Pace();
   private total = 0;
   private done = 0;
   private detail = '';
   private doneAtLastLine = -1;
-  private startedAt = 0;
   private lastLineAt = 0;
 
   constructor(
@@ -93,9 +163,11 @@ class PlainProgress implements Progress {
     private readonly stream: NodeJS.WriteStream,
   ) {}
 
-  start(total: number): void {
+  start(total: number, alreadyDone = 0): void {
     this.total = total;
-    this.startedAt = this.lastLineAt = performance.now();
+    this.done = alreadyDone;
+    this.pace.start(alreadyDone);
+    this.lastLineAt = performance.now();
   }
 
   increment(by = 1): void {
@@ -117,25 +189,12 @@ class PlainProgress implements Progress {
     this.doneAtLastLine = this.done;
     const done = this.done / this.scale;
     const total = this.total / this.scale;
-    const rate = Number(ratePerSecond(this.done / this.scale, this.startedAt));
-    const eta = this.done > 0 ? `, ETA ${etaText(this.done, this.total, this.startedAt)}` : '';
+    const rate = Number(this.pace.rate(this.done, this.scale));
+    const eta = this.done > 0 ? `, ETA ${this.pace.eta(this.done, this.total)}` : '';
     this.stream.write(`${this.label}: ${amount(done)}/${amount(total)} ${this.unit}, ${rate}/s${eta}${this.detail && `, ${this.detail}`}\n`);
   }
 }
 
 function amount(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
-
-/** Seconds left at the rate so far; "…" until something is done to measure it by. */
-function etaText(done: number, total: number, startedAt: number): string {
-  if (done >= total) return '0 s';
-  const seconds = (performance.now() - startedAt) / 1000;
-  if (done <= 0 || seconds <= 0) return '…';
-  return `${Math.ceil(((total - done) / done) * seconds)} s`;
-}
-
-function ratePerSecond(done: number, startedAt: number): string {
-  const seconds = (performance.now() - startedAt) / 1000;
-  return seconds > 0 ? (done / seconds).toFixed(done / seconds < 10 ? 1 : 0) : '0';
 }

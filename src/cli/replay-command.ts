@@ -6,7 +6,10 @@ import { CLASS_LABELS, type ReplaySummary, type ReportItem } from '../replay/rep
 import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from '../replay/replay-options.js';
 import { runReplay, TERMINAL_UI } from '../replay/run-replay.js';
 
-/** `invite-gateway replay …`: returns the exit status of docs/protocol.md#replay (0 same, 1 differences, 2 usage/connection). */
+/**
+ * `invite-gateway replay …`: returns the exit status of docs/protocol.md#replay-exit-status (0 same,
+ * 1 differences, 2 usage/connection, 130 stopped by Ctrl-C).
+ */
 export async function replayCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(REPLAY_USAGE);
@@ -20,8 +23,16 @@ export async function replayCommand(args: string[]): Promise<number> {
     console.error(`replay: ${error.message}\n\n${REPLAY_USAGE}`);
     return 2;
   }
+  const interrupt = new AbortController();
+  // The first Ctrl-C stops the replay cleanly (summary, reports, no scratch left); a second one quits at once.
+  const onInterrupt = () => {
+    console.error('replay: stopping: the requests in flight end, then the summary and report of what was replayed (Ctrl-C again quits at once)');
+    interrupt.abort();
+  };
+  process.once('SIGINT', onInterrupt);
   try {
-    const outcome = await runReplay(options, { ...TERMINAL_UI, confirmLive: (requests, target) => confirmLive(requests, target, options.yes) });
+    const outcome = await runReplay(options, { ...TERMINAL_UI, interrupted: interrupt.signal, confirmLive: (requests, target) => confirmLive(requests, target, options.yes, interrupt.signal) });
+    if (outcome.summary.incomplete) console.log(`stopped by Ctrl-C: incomplete, the figures below cover the ${outcome.summary.requests} requests replayed until then\n`);
     console.log(summaryTable(outcome.summary));
     if (outcome.firstDifferences.length > 0) console.log(`\n${differenceLines(outcome.firstDifferences)}`);
     if (options.report) console.log(`\nreport: ${options.report} and ${htmlPathFor(options.report)}`);
@@ -32,11 +43,13 @@ export async function replayCommand(args: string[]): Promise<number> {
       return 2;
     }
     throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
 }
 
 /** `--live` sends real invites: a person types "yes" on a terminal, a script passes `--yes`. */
-async function confirmLive(requests: number, target: string, yes: boolean): Promise<boolean> {
+async function confirmLive(requests: number, target: string, yes: boolean, interrupted: AbortSignal): Promise<boolean> {
   if (yes) return true;
   if (!process.stdin.isTTY) {
     console.error('replay: --live sends real invites; pass --yes to confirm when not on a terminal');
@@ -44,7 +57,7 @@ async function confirmLive(requests: number, target: string, yes: boolean): Prom
   }
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await prompt.question(`Send ${requests} real invites to ${target}? Type "yes" to go on: `);
+    const answer = await prompt.question(`Send ${requests} real invites to ${target}? Type "yes" to go on: `, { signal: interrupted }).catch(() => 'no');
     return answer.trim().toLowerCase() === 'yes';
   } finally {
     prompt.close();
@@ -54,7 +67,7 @@ async function confirmLive(requests: number, target: string, yes: boolean): Prom
 function summaryTable(summary: ReplaySummary): string {
   const rows: [string, number][] = [
     ['requests', summary.requests],
-    ...Object.entries(CLASS_LABELS).map(([key, label]): [string, number] => [label, summary[key as keyof ReplaySummary]]),
+    ...Object.entries(CLASS_LABELS).map(([key, label]): [string, number] => [label, summary[key as keyof typeof CLASS_LABELS]]),
     ['skipped lines', summary.skippedLines],
     ['left out by filters', summary.filtered],
   ];

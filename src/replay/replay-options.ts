@@ -43,7 +43,10 @@ ${TARGET_USAGE}
   --report FILE        write the JSON report there, and the HTML report beside it
   --no-redact          keep phone numbers and names in reports
 
-exit status: 0 nothing changed, 1 differences or unparsed requests, 2 usage or connection errors`;
+Ctrl-C stops the replay: the requests in flight end, the summary and report cover what was
+replayed (marked incomplete). Ctrl-C again quits at once.
+exit status: 0 nothing changed, 1 differences or unparsed requests, 2 usage or connection errors,
+130 stopped by Ctrl-C`;
 
 /** Reads the replay command line; throws UsageError with a sentence for anything wrong. */
 export function parseReplayArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ReplayOptions {

@@ -13,7 +13,7 @@ export const HTML_ROWS_SHOWN = { differences: 5000, same: 1000 } as const;
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.newlyFailing,.changedFault,.unparsed{background:#fde8e8}.newlyPassing,.changedRendering{background:#fff6dd}
-pre{margin:0;white-space:pre-wrap;max-width:48em}code{font-size:13px}`;
+.incomplete{background:#fde8e8;padding:.5em}pre{margin:0;white-space:pre-wrap;max-width:48em}code{font-size:13px}`;
 
 /**
  * The human-readable report: summary, then every difference with what the log (or baseline) said
@@ -60,7 +60,7 @@ function header(summary: ReplaySummary, run: ReportRun): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>InviteToChat replay</title><style>${STYLE}</style></head><body>
 <h1>InviteToChat replay</h1>
 <p>${run.mode === 'live' ? 'Live' : 'Dry run'} against <code>${escape(run.target)}</code>, ${escape(run.startedAt)} to ${escape(run.finishedAt ?? '')}${run.redacted ? ', personal data masked' : ''}.</p>
-<table><tr><th>requests</th><td>${summary.requests}</td></tr>${counts}
+${summary.incomplete ? `<p class="incomplete"><strong>Incomplete:</strong> the replay was stopped (Ctrl-C) before its end; the figures and rows below cover only the ${summary.requests} requests replayed until then.</p>\n` : ''}<table><tr><th>requests</th><td>${summary.requests}</td></tr>${counts}
 <tr><td>skipped lines</td><td>${summary.skippedLines}</td></tr><tr><td>left out by filters</td><td>${summary.filtered}</td></tr></table>\n`;
 }
 

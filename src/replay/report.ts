@@ -30,6 +30,8 @@ export interface ReplaySummary {
   skippedLines: number;
   /** Requests left out by --channel, --business-id, --since and --until. */
   filtered: number;
+  /** Present (true) when Ctrl-C stopped the run: the counts and items cover only what was replayed before. */
+  incomplete?: true;
 }
 
 /** Run facts written beside the summary; `redacted` tells a later `--baseline` how renders were stored. */
@@ -46,7 +48,7 @@ export function emptySummary(): ReplaySummary {
   return { requests: 0, same: 0, newlyFailing: 0, newlyPassing: 0, changedFault: 0, changedRendering: 0, unparsed: 0, skippedLines: 0, filtered: 0 };
 }
 
-/** Anything but `same` makes the run exit with 1. */
+/** Anything but `same` makes the run exit with 1 (130 when incomplete). */
 export function hasDifferences(summary: ReplaySummary): boolean {
   return summary.requests !== summary.same;
 }

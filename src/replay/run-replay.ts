@@ -17,13 +17,18 @@ export interface ReplayUi {
   /** Asked before a live replay; false stops the run. */
   confirmLive(requests: number, target: string): Promise<boolean>;
   progress(label: string, unit: string, scale?: number): Progress;
+  /** Aborted by Ctrl-C: no more requests start, those in flight end, and the report covers what was replayed. */
+  interrupted?: AbortSignal;
 }
 
 export interface ReplayOutcome {
   summary: ReplaySummary;
   firstDifferences: ReportItem[];
-  /** 0 nothing changed, 1 differences or unparsed requests (usage and connection errors throw). */
-  exitStatus: 0 | 1;
+  /**
+   * 0 nothing changed, 1 differences or unparsed requests, 130 stopped by Ctrl-C (whatever was
+   * replayed until then: a partial run must not pass a CI gate). Usage and connection errors throw.
+   */
+  exitStatus: 0 | 1 | 130;
 }
 
 export const TERMINAL_UI: Omit<ReplayUi, 'confirmLive'> = { progress: (label, unit, scale) => createProgress(label, unit, scale) };
@@ -51,21 +56,32 @@ async function replayFiles(files: { path: string; bytes: number }[], baseline: B
   const run: ReportRun = { target: options.target, mode: options.live ? 'live' : 'dryRun', redacted: options.redact, files: files.map((f) => f.path), startedAt: new Date().toISOString() };
 
   const report = await ReportWriter.create(options.report);
-  const work = await readLogs(files, options, report, ui);
+  const interrupted = ui.interrupted;
   try {
-    if (options.live && !(await ui.confirmLive(work.count, options.target))) throw new UsageError('live replay not confirmed: nothing was sent');
-    const replay = ui.progress('replaying', 'requests');
-    replay.start(work.count);
-    await forEachPaced(work.items(), options, async (item) => {
-      const reportItem = await replayOne(item, client, baseline, options, report);
-      if (reportItem) await report.add(reportItem);
-      replay.increment();
-    });
-    replay.stop();
+    const work = await readLogs(files, options, report, ui);
+    if (!interrupted?.aborted) {
+      if (options.live && !(await ui.confirmLive(work.count, options.target))) throw new UsageError('live replay not confirmed: nothing was sent');
+      const replay = ui.progress('replaying', 'requests');
+      replay.start(work.count);
+      await forEachPaced(work.items(), { rate: options.rate, concurrency: options.concurrency, stop: interrupted }, async (item) => {
+        const reportItem = await replayOne(item, client, baseline, options, report);
+        if (reportItem) await report.add(reportItem);
+        replay.increment();
+      });
+      replay.stop();
+    }
+    // Marked only now: a Ctrl-C after the last request started changed nothing.
+    if (interrupted?.aborted) report.summary.incomplete = true;
   } finally {
+    // Also after a failure or Ctrl-C: the report holds what was replayed, and the scratch files go.
     await report.finish(options.report, { ...run, finishedAt: new Date().toISOString() });
   }
-  return { summary: report.summary, firstDifferences: report.firstDifferences, exitStatus: hasDifferences(report.summary) ? 1 : 0 };
+  return { summary: report.summary, firstDifferences: report.firstDifferences, exitStatus: exitStatusOf(report.summary) };
+}
+
+function exitStatusOf(summary: ReplaySummary): ReplayOutcome['exitStatus'] {
+  if (summary.incomplete) return 130;
+  return hasDifferences(summary) ? 1 : 0;
 }
 
 async function readLogs(files: { path: string; bytes: number }[], options: ReplayOptions, report: ReportWriter, ui: ReplayUi): Promise<WorkList> {
@@ -74,7 +90,7 @@ async function readLogs(files: { path: string; bytes: number }[], options: Repla
   const reading = ui.progress('reading logs', unit, scale);
   reading.start(bytes);
   try {
-    return await WorkList.collect(files, options, report, reading);
+    return await WorkList.collect(files, options, report, reading, ui.interrupted);
   } finally {
     reading.stop();
   }
@@ -140,9 +156,10 @@ function inviteOf(request: EspRequest): NonNullable<ReportItem['invite']> {
 /**
  * Runs `task` for each item, starting at most `rate` per second and keeping at most `concurrency`
  * in flight. After a slow stretch it does not burst to catch up. The first failure (of a task or of
- * reading the items) stops new starts and is thrown once the tasks in flight have ended.
+ * reading the items) stops new starts and is thrown once the tasks in flight have ended. `stop`
+ * aborted stops new starts too (the wait for the next start included), without a failure.
  */
-export async function forEachPaced<T>(items: AsyncIterable<T>, pace: { rate: number; concurrency: number }, task: (item: T) => Promise<void>): Promise<void> {
+export async function forEachPaced<T>(items: AsyncIterable<T>, pace: { rate: number; concurrency: number; stop?: AbortSignal }, task: (item: T) => Promise<void>): Promise<void> {
   const inFlight = new Set<Promise<void>>();
   const intervalMs = 1000 / pace.rate;
   let nextStart = performance.now();
@@ -150,9 +167,10 @@ export async function forEachPaced<T>(items: AsyncIterable<T>, pace: { rate: num
   try {
     for await (const item of items) {
       while (inFlight.size >= pace.concurrency) await Promise.race(inFlight);
-      if (failure) break;
+      if (failure || pace.stop?.aborted) break;
       const wait = nextStart - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) await waitUnlessStopped(wait, pace.stop);
+      if (pace.stop?.aborted) break;
       nextStart = Math.max(nextStart, performance.now()) + intervalMs;
       const running: Promise<void> = task(item)
         .catch((error: unknown) => {
@@ -166,4 +184,17 @@ export async function forEachPaced<T>(items: AsyncIterable<T>, pace: { rate: num
     await Promise.all(inFlight);
   }
   if (failure) throw failure.error;
+}
+
+/** Resolves after `ms`, or as soon as `stop` is aborted. */
+function waitUnlessStopped(ms: number, stop: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -34,14 +34,18 @@ export class WorkList {
     readonly count: number,
   ) {}
 
-  /** Reads the logs once: counts the requests to replay, and reports unparsed blocks and skipped lines. */
-  static async collect(files: { path: string }[], options: ReplayOptions, report: ReportWriter, progress: Progress): Promise<WorkList> {
+  /**
+   * Reads the logs once: counts the requests to replay, and reports unparsed blocks and skipped
+   * lines. Stops early when `stop` is aborted (Ctrl-C): the replay then starts nothing.
+   */
+  static async collect(files: { path: string }[], options: ReplayOptions, report: ReportWriter, progress: Progress, stop?: AbortSignal): Promise<WorkList> {
     const logs: LogSnapshot[] = [];
     let count = 0;
     for (const file of files) {
       const log = await snapshot(file.path);
       logs.push(log);
       for await (const batch of extractRequestBatches(log.path, { bytes: log.bytes, onBytesRead: (bytes) => progress.increment(bytes) })) {
+        if (stop?.aborted) return new WorkList(logs, options, count);
         for (const item of batch) {
           if (item.kind === 'skipped') report.summary.skippedLines += item.count;
           else if (item.kind === 'unparsed') await reportUnparsed(item, options, report);

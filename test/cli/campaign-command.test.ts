@@ -2,8 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignCommand, type CampaignUi } from '../../src/cli/campaign-command.js';
+import { createProgress } from '../../src/cli/progress.js';
 import { runBin } from '../support/bin.js';
 import { scratchDirectory } from '../support/scratch.js';
 import { listKeys } from '../support/redis.js';
@@ -34,7 +36,8 @@ describe('invite-gateway campaign', () => {
     await gateway.dispose();
   });
 
-  async function run(args: string[], interrupted = new AbortController().signal): Promise<Run> {
+  /** `terminal`: draw the progress bars there (as on a terminal) rather than record them. */
+  async function run(args: string[], interrupted = new AbortController().signal, terminal?: NodeJS.WriteStream): Promise<Run> {
     const lines = { out: [] as string[], err: [] as string[] };
     const progress: Run['progress'] = [];
     const ui: CampaignUi = {
@@ -42,7 +45,8 @@ describe('invite-gateway campaign', () => {
       err: (line) => lines.err.push(line),
       pollMs: 50,
       interruptions: () => interrupted,
-      progress: (label) => {
+      progress: (label, unit, scale) => {
+        if (terminal) return createProgress(label, unit, scale, terminal);
         const record = { label, total: 0, done: [] as number[], stopped: false };
         progress.push(record);
         return {
@@ -104,7 +108,10 @@ describe('invite-gateway campaign', () => {
     });
     const status = await run(['status', id!]);
     expect(status.status).toBe(0);
-    for (const [name, count] of Object.entries(counts.counts)) expect(status.out).toMatch(new RegExp(`^${name}\\s+${count}$`, 'm'));
+    const { sent, delivered, read, ...others } = counts.counts;
+    for (const [name, count] of Object.entries(others)) expect(status.out).toMatch(new RegExp(`^${name}\\s+${count}$`, 'm'));
+    // "sent" is every row handed to the provider, with how far those got beside it.
+    expect(status.out).toMatch(new RegExp(`^sent\\s+${sent! + delivered! + read!} \\(delivered ${delivered}, read ${read}\\)$`, 'm'));
     const duplicates = await run(['status', id!, '--rows', 'duplicate']);
     expect(duplicates.out).toMatch(/^row 41\t\+\*+0000\tduplicate$/m);
   });
@@ -127,6 +134,37 @@ describe('invite-gateway campaign', () => {
     const ofThisCampaign = sessions.filter(([campaign]) => campaign?.startsWith(`${id}:`));
     expect(ofThisCampaign).toHaveLength(12);
     expect(new Set(ofThisCampaign.map(([, state]) => state))).toEqual(new Set(['terminated']));
+  });
+
+  it('status --follow joining a running campaign shows the pace seen since it joined, on one 80-column line keeping the counts, and "sent" as the summary says it', async () => {
+    const rows = Array.from({ length: 240 }, (_, i) => `+1555660${String(i).padStart(4, '0')},Hu,H-${i}`);
+    const sent = await run(['send', csvFile('joined.csv', rows), ...shared, '--no-follow']);
+    const id = /campaign (\S+):/.exec(sent.out)![1]!;
+    // Join once a good part is settled: the channel sends 80 a second (its default rateLimit).
+    await eventually(async () => {
+      const body = (await fetch(`${target}/campaigns/${id}`, { headers: { authorization: `Bearer ${TENANT1_KEY}` } }).then((r) => r.json())) as { total: number; counts: Record<string, number> };
+      return body.total - body.counts.waiting! - body.counts.pending! >= 60 ? body : undefined;
+    });
+    const terminal = fakeTerminal(80);
+    const followed = await run(['status', id, '--follow'], undefined, terminal.stream);
+    expect(followed.status).toBe(0);
+
+    // The first line is drawn at the start, before the first counts come in.
+    const draws = terminal.draws().slice(1);
+    expect(draws.length).toBeGreaterThan(1);
+    for (const line of draws) {
+      expect(line.length).toBeLessThan(80);
+      expect(line).toMatch(/^sending .*\/240 rows .*\| (done, )?sent \d+/);
+    }
+    // One meaning of "sent": handed to the provider, in the bar and the summary alike.
+    const lastBarSent = /\bsent (\d+)/.exec(draws.at(-1)!)![1];
+    expect(lastBarSent).toBe('240');
+    expect(followed.out).toMatch(/^sent\s+240 \(delivered \d+, read \d+\)$/m);
+    expect(followed.out).not.toMatch(/^(delivered|read)\s/m);
+    // Before: the rows already settled counted as done in no time (thousands a second).
+    const rates = draws.flatMap((line) => [.../\| (\d+(?:\.\d)?)\/s/.exec(line)?.slice(1) ?? []]).map(Number);
+    expect(rates.length).toBeGreaterThan(0);
+    expect(Math.max(...rates)).toBeLessThan(400);
   });
 
   it('pauses and cancels a campaign; following a cancelled one ends with exit 1', async () => {
@@ -218,6 +256,18 @@ describe('invite-gateway campaign', () => {
     expect(await campaignRecords()).toEqual(before);
   });
 });
+
+/** A stream that says it is a terminal `columns` wide; `draws` are the lines the bar drew, escapes removed. */
+function fakeTerminal(columns: number): { stream: NodeJS.WriteStream; draws(): string[] } {
+  const stream = Object.assign(new PassThrough(), { isTTY: true, columns, rows: 40 });
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+  return {
+    stream: stream as unknown as NodeJS.WriteStream,
+    // eslint-disable-next-line no-control-regex
+    draws: () => chunks.map((chunk) => chunk.replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, '').trim()).filter((line) => line !== ''),
+  };
+}
 
 /** A loopback port nothing listens on. */
 async function freePort(): Promise<number> {

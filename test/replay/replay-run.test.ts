@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -10,8 +10,8 @@ import { PassThrough } from 'node:stream';
 import type { ReplaySummary, ReportItem } from '../../src/replay/report.js';
 import { runReplay, type ReplayUi } from '../../src/replay/run-replay.js';
 import { listKeys } from '../support/redis.js';
-import { SAMPLE_TEMPLATES_DIR, startTestGateway, TENANT1_KEY, type TestGateway } from '../support/gateway.js';
-import { runBin } from '../support/bin.js';
+import { eventually, SAMPLE_TEMPLATES_DIR, startTestGateway, TENANT1_KEY, type TestGateway } from '../support/gateway.js';
+import { runBin, spawnBin } from '../support/bin.js';
 import { scratchDirectory } from '../support/scratch.js';
 
 /** Tab-style request block from a client, as URS logs it. */
@@ -327,6 +327,35 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
     await replay(['--rate', '20', '--concurrency', '1', '--channel', 'whatsapp-main']);
     // Six requests at 20/s: the last starts 250 ms after the first.
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('stops cleanly on Ctrl-C: the summary and reports of what was replayed, marked incomplete, no scratch folder left, exit 130', async () => {
+    const manyLog = join(directory, 'many', 'urs-many.log');
+    writeLogFile(manyLog, Array.from({ length: 100 }, (_, i) => [...tabRequest('10:00:00.000', 'DMS_01', i + 1, ORDER_READY), ...response('10:00:00.010', 'DMS_01', i + 1)].join('\n')).join('\n'));
+    // The child's own temporary directory, to watch its scratch files come and go.
+    const childTmp = join(directory, 'child-tmp');
+    mkdirSync(childTmp);
+    const reportPath = join(directory, 'reports', 'interrupted.json');
+    const replaying = spawnBin(['replay', manyLog, '--target', target, '--api-key', TENANT1_KEY, '--rate', '5', '--report', reportPath], { ...process.env, TMPDIR: childTmp });
+    const scratchFolders = () => readdirSync(childTmp).filter((name) => name.startsWith('invite-replay-'));
+    // A first answer is in: the scratch file of unchanged requests holds an item.
+    await eventually(async () => scratchFolders().some((name) => existsSync(join(childTmp, name, 'same.jsonl')) && statSync(join(childTmp, name, 'same.jsonl')).size > 0) || undefined, 20_000, 'a first answer');
+    replaying.child.kill('SIGINT');
+    const { status, stdout, stderr } = await replaying.exited;
+
+    expect(status).toBe(130);
+    const replayed = Number(/^requests\s+(\d+)$/m.exec(stdout)?.[1]);
+    expect(replayed).toBeGreaterThanOrEqual(1);
+    expect(replayed).toBeLessThan(100);
+    expect(stdout).toContain(`stopped by Ctrl-C: incomplete, the figures below cover the ${replayed} requests replayed until then`);
+    expect(stdout).toMatch(new RegExp(`^same\\s+${replayed}$`, 'm'));
+    expect(stdout).toContain(`report: ${reportPath}`);
+    const report = readReport(reportPath);
+    expect(report.summary).toMatchObject({ incomplete: true, requests: replayed, same: replayed });
+    expect(report.items).toHaveLength(replayed);
+    expect(readFileSync(join(directory, 'reports', 'interrupted.html'), 'utf8')).toContain(`<strong>Incomplete:</strong> the replay was stopped (Ctrl-C) before its end; the figures and rows below cover only the ${replayed} requests`);
+    expect(scratchFolders()).toEqual([]);
+    expect(stderr).toContain('replay: stopping');
   });
 
   it('tolerates a report directory that does not exist yet, and refuses one that cannot be written before replaying', async () => {
