@@ -28,8 +28,10 @@ export interface InboundMessage {
   /** A button's or list row's payload / id, a reaction's emoji, a location or contact card as JSON. */
   payload?: string;
   media?: InboundMedia;
-  /** The provider message id the customer replied to (WhatsApp `context.id`, Sinch `correlation_id`). */
+  /** The provider message id the customer replied to (WhatsApp `context.id`, Sinch `reply_to`). */
   replyToProviderMessageId?: string;
+  /** The session the provider ties the message to (Sinch echoes the `correlation_id` we sent: the session id). */
+  correlatedSessionId?: string;
   /** The display name the provider gives for the customer (WhatsApp `contacts[].profile.name`). */
   customerName?: string;
 }

@@ -6,7 +6,7 @@ import type { SinchInboundMessage } from './webhook-payloads.js';
  * Conversation API models: `contact_message.{text_message, choice_response_message, media_message,
  * location_message, reply_to}`, the sender in `channel_identity.identity`).
  */
-export function readSinchMessage(message: SinchInboundMessage, businessId: string): InboundMessage {
+export function readSinchMessage(message: SinchInboundMessage, businessId: string, correlationId?: string): InboundMessage {
   const { contact_message: content, channel_identity: sender } = message;
   const replyTo = content.reply_to?.message_id ?? content.choice_response_message?.message_id;
   return {
@@ -16,6 +16,8 @@ export function readSinchMessage(message: SinchInboundMessage, businessId: strin
     at: validIso(message.accept_time) ?? new Date().toISOString(),
     ...sinchContent(content),
     ...(replyTo ? { replyToProviderMessageId: replyTo } : {}),
+    // The connector sends the session id as correlation_id; Sinch echoes it on the contact's answer.
+    ...(correlationId && /^[0-9A-Za-z]{16}$/.test(correlationId) ? { correlatedSessionId: correlationId } : {}),
   };
 }
 

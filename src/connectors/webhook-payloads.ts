@@ -122,6 +122,22 @@ export const appleInboundMessage = z.object({
 });
 export type AppleInboundMessage = z.output<typeof appleInboundMessage>;
 
+/**
+ * A customer's message through the `webhook` connector (an SMS aggregator, an in-house channel):
+ * `{id, from, to, text?, attachments?: [{url, mimeType?, name?}], replyTo?}`.
+ */
+export const webhookInboundMessage = z
+  .object({
+    id: messageId,
+    from: z.string().min(1).max(256),
+    to: z.string().min(1).max(256),
+    text: z.string().max(4_096).optional(),
+    attachments: z.array(z.object({ url: z.string().min(1).max(2_048), mimeType: z.string().max(128).optional(), name: z.string().max(256).optional() })).max(10).optional(),
+    replyTo: z.string().min(1).max(256).optional(),
+  })
+  .refine((message) => message.text !== undefined || (message.attachments?.length ?? 0) > 0, { message: 'needs a text or an attachment', path: ['text'] });
+export type WebhookInboundMessage = z.output<typeof webhookInboundMessage>;
+
 /** The neutral Apple MSP status report (README): `{id, status, destinationId?, code?}`. */
 export const appleStatusReport = z.object({
   id: messageId,

@@ -95,6 +95,7 @@ export class ConversationStore {
       this.limits.chatQueueMaxLen,
       this.limits.eventsMaxLen,
       message.customerName ?? '',
+      message.correlatedSessionId ?? '',
     );
     if (kind === 'duplicate') return { kind, messageId: first };
     return { kind: 'recorded', sessionId: first, created: created === '1', messageId };

@@ -4,7 +4,8 @@ import { ACTIVITY, PUBLISH_EVENT, WRITE_SESSION_HASH } from '../sessions/scripts
  * Records one customer message in one step, so two deliveries of it, or two messages of a customer
  * arriving together, cannot open two sessions or lose one:
  * 1. a provider message id seen before answers `duplicate` (with the message id it was recorded as);
- * 2. the session: the one whose message the customer quoted, else the customer's newest open session
+ * 2. the session: the one whose message the customer quoted, else the one the provider correlates
+ *    it with, else the customer's newest open session
  *    on this channel and business id, each only while it is not ended and belongs to the tenant and
  *    channel of the webhook's signer; else a new `Inbound` session, `open` at once and placed in the
  *    channel's inbound chat queue, like any opened session;
@@ -13,7 +14,8 @@ import { ACTIVITY, PUBLISH_EVENT, WRITE_SESSION_HASH } from '../sessions/scripts
  * KEYS: seen key, quoted provider-message index (or ''), customer's session key, tenant events stream,
  *       new session hash, new session history, inbound chat-queue stream
  * ARGV: at, sessionTtlSeconds, seenTtlSeconds, tenant, channel, messageJson, newSessionFieldsJson,
- *       newSessionId, chatQueueFieldsJson (flat list), chatQueueMaxLen, eventsMaxLen, customerName
+ *       newSessionId, chatQueueFieldsJson (flat list), chatQueueMaxLen, eventsMaxLen, customerName,
+ *       correlatedSessionId ('' = none: the session the provider ties the message to, checked like a quote)
  * Returns {'duplicate', messageId} | {'recorded', sessionId, created '0'|'1', messageId}
  */
 export const RECORD_INBOUND = PUBLISH_EVENT + WRITE_SESSION_HASH + ACTIVITY + `
@@ -32,6 +34,7 @@ if KEYS[2] ~= '' then
   local quoted = redis.call('GET', KEYS[2])
   if ongoing(quoted) then sessionId = quoted end
 end
+if not sessionId and ARGV[13] ~= '' and ongoing(ARGV[13]) then sessionId = ARGV[13] end
 if not sessionId then
   local newest = redis.call('GET', KEYS[3])
   if ongoing(newest) then sessionId = newest end

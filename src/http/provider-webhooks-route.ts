@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { checkInviteSignature, checkSinchSignature } from '../connectors/signature.js';
-import { appleInboundMessage, appleStatusReport, readPayload, sinchCallback } from '../connectors/webhook-payloads.js';
+import { appleInboundMessage, appleStatusReport, readPayload, sinchCallback, webhookInboundMessage } from '../connectors/webhook-payloads.js';
 import { readSinchMessage } from '../connectors/sinch-inbound.js';
 import type { InboundReceiver } from '../conversations/receive-inbound.js';
 import { applyProviderReport, type ChannelRef } from '../delivery/status-reports.js';
@@ -65,9 +65,39 @@ export function registerProviderWebhooks(app: Express, deps: ProviderWebhookDepe
       // The contact's message belongs to the signing channel of the app it names, sent to one of its numbers.
       const channel = signedBy.find(({ connector }) => connector.appId === callback.value.app_id);
       const businessId = channel && businessIdOf(deps.config, channel, inbound.sender_id);
-      tally.add(channel && businessId ? await deps.inbound.receive(channel, readSinchMessage(inbound, businessId)) : 'unknown');
+      tally.add(channel && businessId ? await deps.inbound.receive(channel, readSinchMessage(inbound, businessId, callback.value.correlation_id)) : 'unknown');
     }
     tally.answer(response, deps.metrics, 'sinch');
+  });
+
+  // The `webhook` connector's customers: one route per channel name, the signature picks the tenant.
+  const webhookChannels = channelsWithConnector(deps.config, 'webhook');
+  app.post('/webhooks/inbound/:channel', rawBody, async (request, response) => {
+    const named = webhookChannels.filter(({ channel }) => channel === request.params.channel);
+    if (named.length === 0) return void response.status(404).json({ error: 'not found' });
+    const raw = bodyOf(request);
+    const body = raw.toString('utf8');
+    const header = request.get('x-invite-signature');
+    const signedBy = signingChannels(named, ({ connector }) => checkInviteSignature(header, body, connector.secret, tolerance), refuseSignature(response, 'webhook'));
+    if (!signedBy) return;
+    const message = readPayload(webhookInboundMessage, raw);
+    if (!message.ok) return refuseWebhook(response, deps.metrics, 'webhook', 'shape', message.problem);
+    const { id, from, to, text, attachments, replyTo } = message.value;
+    const channel = signedBy[0]!;
+    const first = attachments?.[0];
+    const inbound = {
+      providerMessageId: id,
+      clientId: from,
+      businessId: to,
+      at: new Date().toISOString(),
+      kind: text === undefined ? ('media' as const) : ('text' as const),
+      ...(text === undefined ? {} : { text }),
+      ...(first ? { media: { url: first.url, ...(first.mimeType ? { mimeType: first.mimeType } : {}), ...(first.name ? { filename: first.name } : {}) } } : {}),
+      ...(replyTo ? { replyToProviderMessageId: replyTo } : {}),
+    };
+    const tally = new ReportTally();
+    tally.add(await deps.inbound.receive(channel, inbound));
+    tally.answer(response, deps.metrics, 'webhook');
   });
 
   app.post('/webhooks/apple', rawBody, async (request, response) => {

@@ -4,7 +4,7 @@ import type { SignatureCheck } from '../connectors/signature.js';
 import type { ChannelRef, ReportResult } from '../delivery/status-reports.js';
 import type { GatewayMetrics } from './metrics.js';
 
-export type WebhookProvider = 'whatsapp' | 'sinch' | 'apple';
+export type WebhookProvider = 'whatsapp' | 'sinch' | 'apple' | 'webhook';
 
 /** A configured channel with its connector of one kind. */
 export type ConnectorChannel<K extends ConnectorConfig['kind']> = ChannelRef & { connector: Extract<ConnectorConfig, { kind: K }> };

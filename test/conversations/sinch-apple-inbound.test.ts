@@ -35,6 +35,15 @@ describe('customer messages from Sinch and Apple reach their conversation', () =
     expect(messages[3]).toMatchObject({ media: { url: 'https://media.example/receipt.jpg', filename: 'receipt.jpg' } });
   });
 
+  it('a Sinch message carrying the correlation_id of an earlier invite lands on that session, not the newest', async () => {
+    const earlier = await bed.inviteSent(7, 'sinch', '+15551237103');
+    const newest = await bed.inviteSent(7, 'sinch', '+15551237103');
+    const correlated = { ...sinchInbound(sinchAppId(7), '15551237103', '01SINCHCORR', { text_message: { text: 'about the first one' } }), correlation_id: earlier.sessionId };
+    expect((await postSinch(bed.app, correlated, sinchSecret(7))).body).toMatchObject({ applied: 1 });
+    expect(await messagesOf(7, earlier.sessionId)).toHaveLength(2);
+    expect(await messagesOf(7, newest.sessionId)).toHaveLength(1);
+  });
+
   it('a Sinch message signed by another tenant, naming this tenant app, changes nothing', async () => {
     const invite = await bed.inviteSent(7, 'sinch', '+15551237102');
     const forged = sinchInbound(sinchAppId(7), '15551237102', '01SINCHFORGED', { reply_to: { message_id: invite.providerMessageId }, text_message: { text: 'forged' } });
