@@ -41,8 +41,34 @@ const sessionView = {
     },
     history: { type: 'array', items: { type: 'object', properties: { event: { type: 'string' }, at: { type: 'string', format: 'date-time' } } } },
     userData: { type: 'object', additionalProperties: true },
+    engaged: { type: 'boolean' },
+    lastInboundAt: { type: ['string', 'null'], format: 'date-time' },
+    lastOutboundAt: { type: ['string', 'null'], format: 'date-time' },
+    messages: { type: 'integer' },
+    customerName: { type: ['string', 'null'] },
   },
 };
+
+/** One message of a session's conversation (docs/conversations.md). */
+const conversationMessage = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', description: '<sessionId>.<position>; the invite is .0' },
+    direction: { enum: ['in', 'out'] },
+    at: { type: 'string', format: 'date-time' },
+    kind: { enum: ['template', 'text', 'button', 'interactive', 'media', 'location', 'contacts', 'reaction', 'richContent'] },
+    text: { type: 'string' },
+    payload: { type: 'string' },
+    media: { type: 'object', properties: { id: { type: 'string' }, url: { type: 'string' }, mimeType: { type: 'string' }, filename: { type: 'string' }, caption: { type: 'string' } } },
+    replyTo: { type: 'string' },
+    providerMessageId: { type: 'string' },
+    delivery: { enum: ['pending', 'sent', 'delivered', 'read', 'failed'] },
+    error: { type: 'object' },
+    author: { type: 'string' },
+  },
+};
+
+const errorBody = { type: 'object', properties: { error: { type: 'string', description: 'What is wrong, naming the field' } } };
 
 const security = [{ bearer: [] }, { apiKey: [] }];
 
@@ -98,6 +124,55 @@ export const openApiDocument = {
         security,
         responses: { '200': { description: 'Terminated', content: { 'application/json': { schema: sessionView } } }, '404': { description: 'Unknown' }, '409': { description: 'Already failed' } },
       },
+    },
+    '/sessions/{id}/messages': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        summary: "The session's conversation, oldest first, the invite first",
+        security,
+        parameters: [
+          { name: 'after', in: 'query', schema: { type: 'integer' }, description: 'The next cursor of the previous page' },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        ],
+        responses: {
+          '200': { description: 'One page', content: { 'application/json': { schema: { type: 'object', properties: { messages: { type: 'array', items: conversationMessage }, next: { type: ['integer', 'null'] } } } } } },
+          '400': { description: 'Bad paging', content: { 'application/json': { schema: errorBody } } },
+          '404': { description: 'Unknown or another tenant' },
+        },
+      },
+      post: {
+        summary: "An agent's answer: {text, attachments?, author?} or {standardResponseId, Contact?, Agent?, CustomProperties?, author?}",
+        security,
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: {
+          '202': { description: 'Queued', content: { 'application/json': { schema: { type: 'object', properties: { messageId: { type: 'string' } } } } } },
+          '400': { description: 'Malformed body, unknown template, a field code without a value', content: { 'application/json': { schema: errorBody } } },
+          '404': { description: 'Unknown or another tenant' },
+          '409': { description: "Ended session, or outside WhatsApp's 24 h window for free text", content: { 'application/json': { schema: errorBody } } },
+        },
+      },
+    },
+    '/sessions/{id}/events': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        summary: "The session's live feed as Server-Sent Events, resumable with Last-Event-ID",
+        security,
+        parameters: [{ name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
+        responses: { '200': { description: 'message.received, message.status, session.ended', content: { 'text/event-stream': {} } }, '404': { description: 'Unknown or another tenant' } },
+      },
+    },
+    '/suppressions/{channel}': {
+      parameters: [{ name: 'channel', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        summary: "The channel's suppressed customers (masked), paged",
+        security,
+        parameters: [{ name: 'cursor', in: 'query', schema: { type: 'string' } }, { name: 'count', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } }],
+        responses: { '200': { description: 'One page: {suppressions:[{clientId, reason, at}], next}' }, '404': { description: 'Not a channel of the tenant' } },
+      },
+    },
+    '/suppressions/{channel}/{clientId}': {
+      parameters: [{ name: 'channel', in: 'path', required: true, schema: { type: 'string' } }, { name: 'clientId', in: 'path', required: true, schema: { type: 'string' } }],
+      delete: { summary: 'Lift a suppression', security, responses: { '204': { description: 'Lifted' }, '404': { description: 'None there' } } },
     },
     '/livez': { get: { summary: 'The process runs', responses: { '200': { description: 'ok' } } } },
     '/readyz': { get: { summary: 'Redis answers', responses: { '200': { description: 'ready' }, '503': { description: 'Redis unavailable' } } } },
