@@ -69,6 +69,13 @@ const BLOCK_MARKER = Buffer.from('3rdServer');
 
 const NO_BYTES = Buffer.alloc(0);
 
+/** Lines of the PSDK printout that start at the margin: `message attributes:`, then `AttributeX [type] = …`. */
+const PSDK_ATTRIBUTE_STARTS = [Buffer.from('Attribute'), Buffer.from('attr_'), Buffer.from('message attributes:')];
+
+function isPsdkAttributeLine(bytes: Buffer, at: number, to: number): boolean {
+  return PSDK_ATTRIBUTE_STARTS.some((start) => at + start.length <= to && bytes.compare(start, 0, start.length, at, at + start.length) === 0);
+}
+
 interface OpenBlock {
   header: LogHeader;
   /** Offset of the header line in the bytes being split. */
@@ -76,6 +83,8 @@ interface OpenBlock {
   line: number;
   lineCount: number;
   typed: boolean;
+  /** The PSDK printout: its `message attributes:` and attribute lines are not indented, yet belong to it. */
+  psdk: boolean;
 }
 
 /**
@@ -155,7 +164,8 @@ export class LogBlockSplitter {
   private addBlockLines(bytes: Buffer, start: number, to: number): number {
     let at = start;
     let lines = 0;
-    while (at < to && (bytes[at] === TAB || bytes[at] === SPACE)) {
+    const psdk = this.block!.psdk;
+    while (at < to && (bytes[at] === TAB || bytes[at] === SPACE || (psdk && isPsdkAttributeLine(bytes, at, to)))) {
       const end = bytes.indexOf(NEWLINE, at);
       at = end < 0 || end >= to ? to : end + 1;
       lines++;
@@ -188,7 +198,7 @@ export class LogBlockSplitter {
     const header = parseLogHeader(this.lineText(bytes, start, end));
     if (!header) return false;
     this.flushSkipped();
-    this.block = { header, start, line: this.lineNumber, lineCount: 1, typed: header.style === 'typed' };
+    this.block = { header, start, line: this.lineNumber, lineCount: 1, typed: header.style === 'typed', psdk: header.style === 'psdk' };
     return true;
   }
 
