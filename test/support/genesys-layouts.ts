@@ -7,6 +7,7 @@ export const LAYOUT_PARAMETERS = {
   _umsClientId: '+15557770001',
   _umsBusinessId: '+15550001111',
   StandardResponseId: 'order_ready',
+  CustomProperties: { OrderId: 'A-1001', Track: 'a1001' },
 };
 
 /** The Request list's items, tab style, one indent below `indent`. */
@@ -19,11 +20,13 @@ function tabRequestItems(indent: string): string[] {
     `${indent}\t\t'_umsClientId'\t'+15557770001'`,
     `${indent}\t\t'_umsBusinessId'\t'+15550001111'`,
     `${indent}\t\t'StandardResponseId'\t'order_ready'`,
+    `${indent}\t\t'CustomProperties'(list)\t'OrderId'\t'A-1001'`,
+    `${indent}\t\t\t'Track'\t'a1001'`,
   ];
 }
 
 function tabBody(referenceId: number, extraAttributes: string[] = []): string[] {
-  return [`\tAttributeReferenceID\t${referenceId}`, ...extraAttributes, '\tAttributeRequest\t[212] 00 05 00 00..', ...tabRequestItems('\t'), '\tAttributeUserData\t[61] 00 02 00 00..', "\t\t'GCTI_Chat_SubmitAsOutbound'\t'true'"];
+  return [`\tAttributeReferenceID\t${referenceId}`, ...extraAttributes, '\tAttributeRequest\t[212] 00 05 00 00..', ...tabRequestItems('\t'), '\tAttributeUserData\t[61] 00 02 00 00..', "\t\t'GCTI_Chat_SubmitAsOutbound'\t'true'", "\t\t'StoreName'\t'Main St'"];
 }
 
 const PSDK_REQUEST = [
@@ -36,6 +39,9 @@ const PSDK_REQUEST = [
   "\t\t'_umsClientId' [str] = \"+15557770001\"",
   "\t\t'_umsBusinessId' [str] = \"+15550001111\"",
   "\t\t'StandardResponseId' [str] = \"order_ready\"",
+  "\t\t'CustomProperties' [list] = ",
+  "\t\t\t'OrderId' [str] = \"A-1001\"",
+  "\t\t\t'Track' [str] = \"a1001\"",
 ];
 
 export interface Layout {
@@ -73,6 +79,7 @@ export const GENESYS_LAYOUTS: Layout[] = [
       ...PSDK_REQUEST,
       'AttributeUserData [bstr] = KVList: ',
       "\t'GCTI_Chat_SubmitAsOutbound' [str] = \"true\"",
+      "\t'StoreName' [str] = \"Main St\"",
     ],
   },
   {
@@ -82,6 +89,8 @@ export const GENESYS_LAYOUTS: Layout[] = [
       'message attributes:',
       `AttributeReferenceID [int] = ${ref}`,
       ...PSDK_REQUEST,
+      'AttributeUserData [bstr] = KVList: ',
+      "\t'StoreName' [str] = \"Main St\"",
     ],
   },
 ];
