@@ -180,7 +180,7 @@ function readLine(text: string, indent: number, into: KvList, lists: OpenLists, 
     readAttribute(attribute, indent, into, lists, lineNumber);
     return;
   }
-  if (!text.startsWith("'")) throw unreadable(lineNumber, 'expected a quoted key');
+  if (!text.startsWith("'")) throw unreadable(lineNumber, "expected a quoted key ('Key') or an attribute (AttributeName), found a line that is neither");
   const keyEnd = findKeyEnd(text);
   if (keyEnd < 0) throw unreadable(lineNumber, 'the key is not closed by a quote');
   const key = text.slice(1, keyEnd);
@@ -307,6 +307,7 @@ export function parseLoggedRequest(text: string, limits: ReadLimits = DEFAULT_RE
   const headers = lines.map((line, index) => [index, parseLogHeader(line)] as const).filter(([, header]) => header);
   if (headers.length > 1) throw fault('bodyUnreadable', `the log text holds ${headers.length} messages; send one Request3rdServer`);
   if (headers.length === 1 && headers[0]![0] !== 0) throw fault('bodyUnreadable', 'the log text must start with the message header line');
+  if (headers.length === 0 && !isBlockLine(lines[0]!)) throw unreadable(1, `expected a Request3rdServer message header or the lines of its block, found ${shapeOf(lines[0]!)}`);
   const message = parseLogMessage(lines, 1, undefined, limits);
   if (message.message !== 'Request3rdServer') throw fault('bodyUnreadable', `the logged message is ${message.message}, not Request3rdServer`);
   const request = message.attributes.Request;
@@ -314,6 +315,18 @@ export function parseLoggedRequest(text: string, limits: ReadLimits = DEFAULT_RE
   if (!isKvList(request)) throw fault('bodyUnreadable', 'the logged Request is not a list');
   const userData = message.attributes.UserData;
   return { referenceId: message.referenceId, request, userData: isKvList(userData) ? userData : undefined };
+}
+
+/** A line that can open a message logged without its header: an attribute or an item. */
+function isBlockLine(line: string): boolean {
+  const text = line.trimStart();
+  return text.startsWith("'") || text.startsWith('Attribute') || text.startsWith('attr_') || text.trimEnd() === PSDK_ATTRIBUTES_LINE;
+}
+
+/** What a line is like, in words: a fault must not quote the line, which may hold customer data. */
+function shapeOf(line: string): string {
+  if (line.includes('Request3rdServer')) return 'a line that names Request3rdServer in a header layout the reader does not know';
+  return 'a line that is not a message header';
 }
 
 /** Servers print logs as text: a NUL or another control character (but tab) means a binary or cut body. */

@@ -28,4 +28,20 @@ describe('POST /esp reads the logged layouts of real Genesys servers', () => {
     expect(response.body.Request.Rendered).toContain('A-1001');
     expect(response.body.Request.Rendered).toContain('Main St');
   });
+
+  it('a body whose first line is no header it knows names what was expected and what was found, without quoting the line', async () => {
+    const cases: [string, RegExp][] = [
+      ['12:00:01.101 Trc 09999 Request3rdServer queued for +15557770001', /found a line that names Request3rdServer in a header layout the reader does not know$/],
+      ['12:00:01.101 Std 05060 Server started for +15557770001', /found a line that is not a message header$/],
+    ];
+    for (const [firstLine, found] of cases) {
+      const response = await post([firstLine, ...GENESYS_LAYOUTS[1]!.lines(41).slice(1)].join('\n'));
+      expect(response.status, response.text).toBe(400);
+      expect(response.body.Request.FaultCode).toBe(1001);
+      expect(response.body.Request.FaultString).toMatch(/^log text line 1: expected a Request3rdServer message header or the lines of its block, found /);
+      expect(response.body.Request.FaultString).toMatch(found);
+      expect(response.text).not.toMatch(/15557770001|queued|Server started/);
+    }
+    expect(await listKeys(gateway.redis, `${gateway.prefix}:session`)).toEqual([]);
+  });
 });
