@@ -34,6 +34,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     const outcome = await runReplay(options, { ...TERMINAL_UI, interrupted: interrupt.signal, confirmLive: (requests, target) => confirmLive(requests, target, options.yes, interrupt.signal) });
     if (outcome.summary.incomplete) console.log(`stopped by Ctrl-C: incomplete, the figures below cover the ${outcome.summary.requests} requests replayed until then\n`);
     console.log(summaryTable(outcome.summary));
+    if (outcome.empty) console.error(`replay: ${outcome.empty}`);
     if (outcome.firstDifferences.length > 0) console.log(`\n${differenceLines(outcome.firstDifferences)}`);
     if (options.report) console.log(`\nreport: ${options.report} and ${htmlPathFor(options.report)}`);
     return outcome.exitStatus;

@@ -20,8 +20,11 @@ export interface LogHeader {
   peer?: string;
   direction?: 'sent' | 'received';
   time?: string;
-  /** `tab`: T-Server/URS style; `typed`: PSDK style, closed by `)`. */
-  style?: 'tab' | 'typed';
+  /**
+   * `tab`: T-Server/URS style; `typed`: PSDK style, closed by `)`; `psdk`: the PSDK printout
+   * (`'Request3rdServer' ('4')`, `message attributes:`, attributes not indented), no closing line.
+   */
+  style?: 'tab' | 'typed' | 'psdk';
 }
 
 export interface LoggedMessage extends LogHeader {
@@ -32,20 +35,41 @@ export interface LoggedMessage extends LogHeader {
 
 /** Sticky, so that `test` leaves where the time ends in `lastIndex` (no match array per line). */
 const TIME = /(?:\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?/y;
-const TAB_HEADER = /\bMessage\s+(\w+)\s+(sent to|received from)\s+'([^']*)'/i;
-const REQUEST_TO_HEADER = /\b(request|response) (to|from) '([^']*)' message (\w+)/i;
+/**
+ * The other end of a message, as servers name it: `'DMS_01'`, `65200(IxnServer)` (client number and
+ * type), `30 (DMS 'DMS_01')` (number, type and name), or a bare name. See `peerName`.
+ */
+const PEER = String.raw`('[^']*'|\d+ ?\([^)]*\)|[^\s']\S*)`;
+/** `Message Request3rdServer sent to …`, the message name maybe followed by the object's address `(0x…)`. */
+const TAB_HEADER = new RegExp(String.raw`\bMessage\s+(\w+)(?:\s+\(0x[0-9a-f]+\))?\s+(sent to|received from)\s+${PEER}`, 'i');
+const REQUEST_TO_HEADER = new RegExp(String.raw`\b(request|response) (to|from) ${PEER} message (\w+)`, 'i');
 const TYPED_HEADER = /\b(Sending to|Received from) '([^']*)':\s*'(\w+)'\s*\($/i;
+/** The PSDK printout: `'Request3rdServer' ('4')` (the message's type number), maybe after `Sending to 'peer':`. */
+const PSDK_HEADER = /(?:\b(Sending to|Received from) '([^']*)':\s*)?'(\w+)' \('\d+'\)\s*$/i;
 
 /** The header line that opens a logged message, or undefined for any other line. */
 export function parseLogHeader(line: string): LogHeader | undefined {
   const time = leadingTime(line);
   let match = TAB_HEADER.exec(line);
-  if (match) return { message: match[1]!, direction: direction(match[2]!), peer: match[3]!, time, style: 'tab' };
+  if (match) return { message: match[1]!, direction: direction(match[2]!), peer: peerName(match[3]!), time, style: 'tab' };
   match = TYPED_HEADER.exec(line);
   if (match) return { message: match[3]!, direction: direction(match[1]!), peer: match[2]!, time, style: 'typed' };
   match = REQUEST_TO_HEADER.exec(line);
-  if (match) return { message: match[4]!, direction: /to/i.test(match[2]!) ? 'sent' : 'received', peer: match[3]!, time, style: 'tab' };
+  if (match) return { message: match[4]!, direction: /to/i.test(match[2]!) ? 'sent' : 'received', peer: peerName(match[3]!), time, style: 'tab' };
+  match = PSDK_HEADER.exec(line);
+  if (match) return { message: match[3]!, direction: match[1] ? direction(match[1]) : undefined, peer: match[2], time, style: 'psdk' };
   return undefined;
+}
+
+/**
+ * The peer a request and its reply share: the quoted name when the header gives one (`'DMS_01'`,
+ * `30 (DMS 'DMS_01')`), else the header's words for it (`65200(IxnServer)`), so that pairing
+ * matches a reply logged the same way.
+ */
+function peerName(text: string): string {
+  const quoted = text.indexOf("'");
+  if (quoted >= 0) return text.slice(quoted + 1, text.indexOf("'", quoted + 1));
+  return text;
 }
 
 export function isLogMessageHeader(line: string): boolean {
@@ -61,6 +85,9 @@ function leadingTime(line: string): string | undefined {
 function direction(words: string): 'sent' | 'received' {
   return words.charCodeAt(0) === 115 /* s */ || words.charCodeAt(0) === 83 /* S */ ? 'sent' : 'received';
 }
+
+/** The PSDK printout's line between the header and the attributes. */
+const PSDK_ATTRIBUTES_LINE = 'message attributes:';
 
 // `s`: a value may hold U+2028/U+2029, which `.` would not match (lines are split at \n only).
 const TYPED_VALUE = /^ +\[(\w+)\] *=(.*)$/s;
@@ -126,7 +153,7 @@ export function parseLogMessage(lines: readonly string[], firstLineNumber = 1, k
   for (let index = header ? 1 : 0; index < lines.length; index++) {
     const raw = lines[index]!.trimEnd();
     const text = raw.trimStart();
-    if (text === '' || text === ')') continue;
+    if (text === '' || text === ')' || text === PSDK_ATTRIBUTES_LINE) continue;
     const indent = raw.length - text.length;
     const parent = lists.parentOf(indent);
     if (!lists.atTop) indentUnit = Math.min(indentUnit ?? Infinity, indent - parent.indent);
@@ -153,7 +180,7 @@ function readLine(text: string, indent: number, into: KvList, lists: OpenLists, 
     readAttribute(attribute, indent, into, lists, lineNumber);
     return;
   }
-  if (!text.startsWith("'")) throw unreadable(lineNumber, 'expected a quoted key');
+  if (!text.startsWith("'")) throw unreadable(lineNumber, "expected a quoted key ('Key') or an attribute (AttributeName), found a line that is neither");
   const keyEnd = findKeyEnd(text);
   if (keyEnd < 0) throw unreadable(lineNumber, 'the key is not closed by a quote');
   const key = text.slice(1, keyEnd);
@@ -180,12 +207,35 @@ function readAttribute(match: RegExpExecArray, indent: number, into: KvList, lis
   const name = attributeName(match[1] ?? match[2]!);
   const type = match[3];
   const value = match[4]!.trim();
-  if (type === 'list' || type === 'kvlist' || (!type && /^\[\d+\]/.test(value))) {
+  // `[212] 00 05 ..` (tab style), `[list] =` (typed style) and `[bstr] = KVList:` (PSDK printout) open a list.
+  if (type === 'list' || type === 'kvlist' || (type === 'bstr' && value.startsWith('KVList:')) || (!type && /^\[\d+\]/.test(value))) {
     lists.openList(name, indent, into, lineNumber);
     return;
   }
-  if (type) readTypedValue(name, type, value, indent, into, lists, lineNumber);
-  else addEntry(into, name, scalarOf(value, lineNumber));
+  if (type === 'int' || type === 'long') addEntry(into, name, typedAttributeNumber(name, type, value, lineNumber));
+  else if (type) readTypedValue(name, type, value, indent, into, lists, lineNumber);
+  else addEntry(into, name, attributeScalar(name, value, lineNumber));
+}
+
+/** Bare hex, as servers log a ConnID (`006c029a6685d004`): kept as the text logged. */
+const HEX = /^[0-9a-f]+$/i;
+
+/** An untyped attribute value: `'text'`, an integer, or bare hex (a ConnID) kept as text. */
+function attributeScalar(name: string, value: string, lineNumber: number): KvValue {
+  if (!value.startsWith("'") && !/^-?\d+$/.test(value) && HEX.test(value)) return value;
+  if (value.startsWith("'") || /^-?\d+$/.test(value)) return scalarOf(value, lineNumber);
+  throw unreadable(lineNumber, `attribute ${name}: a value must be 'quoted', an integer or hex`);
+}
+
+/**
+ * `[int]`/`[long]` attribute values: an integer, maybe followed by the name PSDK prints for it
+ * (`2 [RoleDestination]`), or hex for a `[long]` ConnID, kept as the text logged.
+ */
+function typedAttributeNumber(name: string, type: string, value: string, lineNumber: number): KvValue {
+  const integer = /^(-?\d+)(?: \[\w+\])?$/.exec(value);
+  if (integer) return Number(integer[1]);
+  if (type === 'long' && HEX.test(value)) return value;
+  throw unreadable(lineNumber, `attribute ${name} is typed [${type}] but does not hold an integer`);
 }
 
 /** Log attribute names to the ESP names the JSON and XML forms use. */
@@ -208,7 +258,8 @@ function readTypedValue(key: string, type: string, value: string, indent: number
       if (!/^-?\d+$/.test(value)) throw unreadable(lineNumber, `'${key}' is typed [int] but does not hold an integer`);
       addEntry(into, name, Number(value));
       return;
-    case 'str': {
+    case 'str':
+    case 'bstr': {
       const first = value.indexOf('"');
       const last = value.lastIndexOf('"');
       if (first !== 0 || last <= first) throw unreadable(lineNumber, `'${key}' is typed [str] but its value is not in double quotes`);
@@ -256,6 +307,7 @@ export function parseLoggedRequest(text: string, limits: ReadLimits = DEFAULT_RE
   const headers = lines.map((line, index) => [index, parseLogHeader(line)] as const).filter(([, header]) => header);
   if (headers.length > 1) throw fault('bodyUnreadable', `the log text holds ${headers.length} messages; send one Request3rdServer`);
   if (headers.length === 1 && headers[0]![0] !== 0) throw fault('bodyUnreadable', 'the log text must start with the message header line');
+  if (headers.length === 0 && !isBlockLine(lines[0]!)) throw unreadable(1, `expected a Request3rdServer message header or the lines of its block, found ${shapeOf(lines[0]!)}`);
   const message = parseLogMessage(lines, 1, undefined, limits);
   if (message.message !== 'Request3rdServer') throw fault('bodyUnreadable', `the logged message is ${message.message}, not Request3rdServer`);
   const request = message.attributes.Request;
@@ -263,6 +315,18 @@ export function parseLoggedRequest(text: string, limits: ReadLimits = DEFAULT_RE
   if (!isKvList(request)) throw fault('bodyUnreadable', 'the logged Request is not a list');
   const userData = message.attributes.UserData;
   return { referenceId: message.referenceId, request, userData: isKvList(userData) ? userData : undefined };
+}
+
+/** A line that can open a message logged without its header: an attribute or an item. */
+function isBlockLine(line: string): boolean {
+  const text = line.trimStart();
+  return text.startsWith("'") || text.startsWith('Attribute') || text.startsWith('attr_') || text.trimEnd() === PSDK_ATTRIBUTES_LINE;
+}
+
+/** What a line is like, in words: a fault must not quote the line, which may hold customer data. */
+function shapeOf(line: string): string {
+  if (line.includes('Request3rdServer')) return 'a line that names Request3rdServer in a header layout the reader does not know';
+  return 'a line that is not a message header';
 }
 
 /** Servers print logs as text: a NUL or another control character (but tab) means a binary or cut body. */
@@ -278,5 +342,5 @@ function refuseControlCharacters(text: string): void {
 
 /** Best effort, for faults about an unreadable body. */
 export function peekLogReferenceId(text: string): number | undefined {
-  return peekedReferenceId(/(?:AttributeReferenceID\s+|attr_ref_id \[int\] = )(-?\d+)/.exec(text)?.[1]);
+  return peekedReferenceId(/(?:AttributeReferenceID(?:\s+\[(?:int|long)\] *= *|\s+)|attr_ref_id \[int\] = )(-?\d+)/.exec(text)?.[1]);
 }

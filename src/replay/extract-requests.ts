@@ -45,6 +45,9 @@ export type ReplayItem = LoggedRequest | UnparsedBlock | { kind: 'skipped'; coun
 
 type PendingRequest = LoggedRequest;
 
+/** Says what the line is like without quoting it: log lines hold customer data. */
+const UNRECOGNISED_HEADER = 'a line names Request3rdServer, but not in a message header layout the reader knows (docs/replay.md lists them)';
+
 /**
  * Every `ChatService.InviteToChat` request of one log, paired with the reply logged for it: the
  * `Event3rdServerResponse` or `Event3rdServerFault` from the same peer with the same ReferenceId,
@@ -60,6 +63,7 @@ export async function* extractRequestBatches(file: string, options: ReadOptions 
     for (const item of batch) {
       if (item.kind === 'skipped') out.push(item);
       else if (item.kind === 'json') out.push(jsonItem(file, item.text, item.line));
+      else if (item.kind === 'unrecognised') out.push({ kind: 'unparsed', file, line: item.line, problem: UNRECOGNISED_HEADER });
       else blockItems(file, item, pending, out);
     }
     if (out.length > 0) yield out;

@@ -29,9 +29,17 @@ export interface ReadOptions {
   onBytesRead?: (bytes: number) => void;
   /** Reads only the file's first `bytes` bytes: what it held when a replay first read it. */
   bytes?: number;
+  /** Told how many lines the file held, once it is read to its end. */
+  onLinesRead?: (lines: number) => void;
 }
 
-export type LogItem = LogBlock | JsonLine | { kind: 'skipped'; count: number };
+/** A line outside any block that names `Request3rdServer` in a header layout the reader does not know. */
+export interface UnrecognisedHeader {
+  kind: 'unrecognised';
+  line: number;
+}
+
+export type LogItem = LogBlock | JsonLine | UnrecognisedHeader | { kind: 'skipped'; count: number };
 
 /** Bytes read per chunk: large enough that per-chunk costs vanish, small enough to keep memory flat. */
 const CHUNK_BYTES = 256 * 1024;
@@ -43,7 +51,7 @@ const CHUNK_BYTES = 256 * 1024;
  * across chunks, so memory stays flat whatever the file size.
  */
 export async function* readLogItemBatches(path: string, options: ReadOptions = {}): AsyncGenerator<LogItem[]> {
-  const { onBytesRead, bytes } = options;
+  const { onBytesRead, bytes, onLinesRead } = options;
   const splitter = new LogBlockSplitter();
   if (bytes === 0) return yield splitter.end();
   // `end` is the last byte read, not the one after it.
@@ -55,6 +63,7 @@ export async function* readLogItemBatches(path: string, options: ReadOptions = {
     if (items.length > 0) yield items;
   }
   yield splitter.end();
+  onLinesRead?.(splitter.linesRead);
 }
 
 const NEWLINE = 10;
@@ -68,6 +77,14 @@ const CLOSE_PARENTHESIS = 41;
 const BLOCK_MARKER = Buffer.from('3rdServer');
 
 const NO_BYTES = Buffer.alloc(0);
+const REQUEST_MARKER = Buffer.from('Request3rdServer');
+
+/** Lines of the PSDK printout that start at the margin: `message attributes:`, then `AttributeX [type] = …`. */
+const PSDK_ATTRIBUTE_STARTS = [Buffer.from('Attribute'), Buffer.from('attr_'), Buffer.from('message attributes:')];
+
+function isPsdkAttributeLine(bytes: Buffer, at: number, to: number): boolean {
+  return PSDK_ATTRIBUTE_STARTS.some((start) => at + start.length <= to && bytes.compare(start, 0, start.length, at, at + start.length) === 0);
+}
 
 interface OpenBlock {
   header: LogHeader;
@@ -76,6 +93,8 @@ interface OpenBlock {
   line: number;
   lineCount: number;
   typed: boolean;
+  /** The PSDK printout: its `message attributes:` and attribute lines are not indented, yet belong to it. */
+  psdk: boolean;
 }
 
 /**
@@ -100,6 +119,11 @@ export class LogBlockSplitter {
   private lineNumber = 0;
   /** How the bytes being split are decoded: `latin1` when they are all ASCII (see `addBytes`). */
   private encoding: 'utf8' | 'latin1' = 'utf8';
+
+  /** Lines split so far (a last line without a newline counts once `end` has run). */
+  get linesRead(): number {
+    return this.lineNumber;
+  }
 
   /** Adds the next piece of the file; returns the items it completed. */
   addBytes(chunk: Buffer): LogItem[] {
@@ -155,7 +179,8 @@ export class LogBlockSplitter {
   private addBlockLines(bytes: Buffer, start: number, to: number): number {
     let at = start;
     let lines = 0;
-    while (at < to && (bytes[at] === TAB || bytes[at] === SPACE)) {
+    const psdk = this.block!.psdk;
+    while (at < to && (bytes[at] === TAB || bytes[at] === SPACE || (psdk && isPsdkAttributeLine(bytes, at, to)))) {
       const end = bytes.indexOf(NEWLINE, at);
       at = end < 0 || end >= to ? to : end + 1;
       lines++;
@@ -179,7 +204,7 @@ export class LogBlockSplitter {
       // Another line ends the block; a typed block that did not see its `)` is cut off.
       this.closeBlock(bytes, start, block.typed);
     }
-    if (hasMarker && this.openBlock(bytes, start, end)) return;
+    if (hasMarker && (this.openBlock(bytes, start, end) || this.addUnrecognised(bytes, start, end))) return;
     if (first === OPEN_BRACE && this.addJsonLine(this.lineText(bytes, start, end))) return;
     this.skipped++;
   }
@@ -188,7 +213,16 @@ export class LogBlockSplitter {
     const header = parseLogHeader(this.lineText(bytes, start, end));
     if (!header) return false;
     this.flushSkipped();
-    this.block = { header, start, line: this.lineNumber, lineCount: 1, typed: header.style === 'typed' };
+    this.block = { header, start, line: this.lineNumber, lineCount: 1, typed: header.style === 'typed', psdk: header.style === 'psdk' };
+    return true;
+  }
+
+  /** A request must never be skipped in silence: a line naming it that is not a known header is reported. */
+  private addUnrecognised(bytes: Buffer, start: number, end: number): boolean {
+    const at = bytes.indexOf(REQUEST_MARKER, start);
+    if (at < 0 || at >= end) return false;
+    this.flushSkipped();
+    this.items.push({ kind: 'unrecognised', line: this.lineNumber });
     return true;
   }
 

@@ -27,6 +27,8 @@ export interface ReplayOptions {
   report?: string;
   /** Mask phone numbers, e-mail addresses and names in reports. @defaultValue true */
   redact: boolean;
+  /** A run that finds no InviteToChat request exits 0 instead of 1. @defaultValue false */
+  allowEmpty: boolean;
 }
 
 export const REPLAY_USAGE = `usage: invite-gateway replay <files or dirs...> [options]
@@ -42,10 +44,11 @@ ${TARGET_USAGE}
   --baseline FILE      a previous report: its renders are compared with today's
   --report FILE        write the JSON report there, and the HTML report beside it
   --no-redact          keep phone numbers and names in reports
+  --allow-empty        exit 0 when the logs hold no InviteToChat request (default: exit 1)
 
 Ctrl-C stops the replay: the requests in flight end, the summary and report cover what was
 replayed (marked incomplete). Ctrl-C again quits at once.
-exit status: 0 nothing changed, 1 differences or unparsed requests, 2 usage or connection errors,
+exit status: 0 nothing changed, 1 differences, unparsed requests or no request found, 2 usage or connection errors,
 130 stopped by Ctrl-C`;
 
 /** Reads the replay command line; throws UsageError with a sentence for anything wrong. */
@@ -68,6 +71,7 @@ export function parseReplayArgs(args: string[], env: NodeJS.ProcessEnv = process
     baseline: values.baseline,
     report: values.report,
     redact: !(values['no-redact'] ?? false),
+    allowEmpty: values['allow-empty'] ?? false,
   };
 }
 
@@ -90,6 +94,7 @@ function readArgs(args: string[]) {
         baseline: { type: 'string' },
         report: { type: 'string' },
         'no-redact': { type: 'boolean' },
+        'allow-empty': { type: 'boolean' },
       },
     });
   } catch (error) {

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Answer } from './classify.js';
-import { CLASS_LABELS, type ReplaySummary, type ReportItem, type ReportRun } from './report.js';
+import { CLASS_LABELS, isDifference, type ReplaySummary, type ReportItem, type ReportRun } from './report.js';
 
 /**
  * Rows listed in the HTML report, for differences and for unchanged requests; the JSON report has
@@ -34,10 +34,10 @@ export async function writeHtmlReport(path: string, summary: ReplaySummary, run:
     if (more > 0) await write(`<p>${more} more ${section === 'same' ? 'unchanged requests' : 'differences'} are in the JSON report.</p>`);
   };
   for await (const item of items()) {
-    const next = item.class === 'same' ? 'same' : 'differences';
+    const next = isDifference(item.class) ? 'differences' : 'same';
     if (next !== section) {
       await endSection();
-      await write(`<h2>${next === 'same' ? 'Unchanged' : 'Differences'}</h2>${TABLE_HEAD}`);
+      await write(`<h2>${next === 'same' ? 'Unchanged or unpaired' : 'Differences'}</h2>${TABLE_HEAD}`);
       section = next;
       rows = 0;
     }

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { writeHtmlReport } from './report-html.js';
 import { UsageError } from '../cli/gateway-target.js';
-import { emptySummary, type ReplaySummary, type ReportItem, type ReportRun } from './report.js';
+import { emptySummary, isDifference, type ReplaySummary, type ReportItem, type ReportRun } from './report.js';
 
 /** How many differences are kept in memory for the terminal summary. */
 const DIFFERENCES_SHOWN = 20;
@@ -37,7 +37,7 @@ export class ReportWriter {
   async add(item: ReportItem): Promise<void> {
     this.summary.requests++;
     this.summary[item.class]++;
-    const isSame = item.class === 'same';
+    const isSame = !isDifference(item.class);
     if (!isSame && this.firstDifferences.length < DIFFERENCES_SHOWN) this.firstDifferences.push(item);
     const stream = isSame ? this.same : this.differences;
     if (!stream.write(JSON.stringify(item) + '\n')) await this.drained(stream);

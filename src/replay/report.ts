@@ -27,6 +27,8 @@ export interface ReplaySummary {
   changedFault: number;
   changedRendering: number;
   unparsed: number;
+  /** Requests with no logged reply and no baseline answer: reported, not compared. */
+  unpaired: number;
   skippedLines: number;
   /** Requests left out by --channel, --business-id, --since and --until. */
   filtered: number;
@@ -45,12 +47,17 @@ export interface ReportRun {
 }
 
 export function emptySummary(): ReplaySummary {
-  return { requests: 0, same: 0, newlyFailing: 0, newlyPassing: 0, changedFault: 0, changedRendering: 0, unparsed: 0, skippedLines: 0, filtered: 0 };
+  return { requests: 0, same: 0, newlyFailing: 0, newlyPassing: 0, changedFault: 0, changedRendering: 0, unparsed: 0, unpaired: 0, skippedLines: 0, filtered: 0 };
 }
 
-/** Anything but `same` makes the run exit with 1 (130 when incomplete). */
+/** Anything but `same` and `unpaired` makes the run exit with 1 (130 when incomplete). */
 export function hasDifferences(summary: ReplaySummary): boolean {
-  return summary.requests !== summary.same;
+  return summary.requests !== summary.same + summary.unpaired;
+}
+
+/** Whether an item is a difference (listed first, changes the exit status). */
+export function isDifference(itemClass: ReplayClass): boolean {
+  return itemClass !== 'same' && itemClass !== 'unpaired';
 }
 
 /** Report headings in the order readers want them: what broke first. */
@@ -61,4 +68,5 @@ export const CLASS_LABELS: Record<ReplayClass, string> = {
   changedRendering: 'changed rendering',
   unparsed: 'unparsed',
   same: 'same',
+  unpaired: 'unpaired (no logged reply, no baseline)',
 };

@@ -29,6 +29,8 @@ export interface ReplayOutcome {
    * replayed until then: a partial run must not pass a CI gate). Usage and connection errors throw.
    */
   exitStatus: 0 | 1 | 130;
+  /** A run that found no InviteToChat request: a sentence saying how much it read (exit 1 unless `--allow-empty`). */
+  empty?: string;
 }
 
 export const TERMINAL_UI: Omit<ReplayUi, 'confirmLive'> = { progress: (label, unit, scale) => createProgress(label, unit, scale) };
@@ -57,8 +59,9 @@ async function replayFiles(files: { path: string; bytes: number }[], baseline: B
 
   const report = await ReportWriter.create(options.report);
   const interrupted = ui.interrupted;
+  let work: WorkList | undefined;
   try {
-    const work = await readLogs(files, options, report, ui);
+    work = await readLogs(files, options, report, ui);
     if (!interrupted?.aborted) {
       if (options.live && !(await ui.confirmLive(work.count, options.target))) throw new UsageError('live replay not confirmed: nothing was sent');
       const replay = ui.progress('replaying', 'requests');
@@ -76,7 +79,18 @@ async function replayFiles(files: { path: string; bytes: number }[], baseline: B
     // Also after a failure or Ctrl-C: the report holds what was replayed, and the scratch files go.
     await report.finish(options.report, { ...run, finishedAt: new Date().toISOString() });
   }
-  return { summary: report.summary, firstDifferences: report.firstDifferences, exitStatus: exitStatusOf(report.summary) };
+  const outcome: ReplayOutcome = { summary: report.summary, firstDifferences: report.firstDifferences, exitStatus: exitStatusOf(report.summary) };
+  return foundNothing(report.summary, work) ? emptyRun(outcome, files.length, work!.linesRead, options.allowEmpty) : outcome;
+}
+
+/** No request at all, not even one left out by a filter or unparsed: most likely logs the reader does not understand. */
+function foundNothing(summary: ReplaySummary, work: WorkList | undefined): boolean {
+  return work !== undefined && !summary.incomplete && summary.requests === 0 && summary.filtered === 0;
+}
+
+function emptyRun(outcome: ReplayOutcome, files: number, lines: number, allowEmpty: boolean): ReplayOutcome {
+  const empty = `no InviteToChat request found in ${files} ${files === 1 ? 'file' : 'files'} (${lines} ${lines === 1 ? 'line' : 'lines'} read)${allowEmpty ? '' : '; --allow-empty makes this exit 0'}`;
+  return { ...outcome, empty, exitStatus: allowEmpty ? outcome.exitStatus : 1 };
 }
 
 function exitStatusOf(summary: ReplaySummary): ReplayOutcome['exitStatus'] {

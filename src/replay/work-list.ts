@@ -32,6 +32,8 @@ export class WorkList {
     private readonly logs: LogSnapshot[],
     private readonly options: ReplayOptions,
     readonly count: number,
+    /** Lines in the logs read, for the sentence of a run that found no request. */
+    readonly linesRead: number,
   ) {}
 
   /**
@@ -41,11 +43,13 @@ export class WorkList {
   static async collect(files: { path: string }[], options: ReplayOptions, report: ReportWriter, progress: Progress, stop?: AbortSignal): Promise<WorkList> {
     const logs: LogSnapshot[] = [];
     let count = 0;
+    let lines = 0;
+    const onLinesRead = (read: number) => (lines += read);
     for (const file of files) {
       const log = await snapshot(file.path);
       logs.push(log);
-      for await (const batch of extractRequestBatches(log.path, { bytes: log.bytes, onBytesRead: (bytes) => progress.increment(bytes) })) {
-        if (stop?.aborted) return new WorkList(logs, options, count);
+      for await (const batch of extractRequestBatches(log.path, { bytes: log.bytes, onBytesRead: (bytes) => progress.increment(bytes), onLinesRead })) {
+        if (stop?.aborted) return new WorkList(logs, options, count, lines);
         for (const item of batch) {
           if (item.kind === 'skipped') report.summary.skippedLines += item.count;
           else if (item.kind === 'unparsed') await reportUnparsed(item, options, report);
@@ -54,7 +58,7 @@ export class WorkList {
         }
       }
     }
-    return new WorkList(logs, options, count);
+    return new WorkList(logs, options, count, lines);
   }
 
   /** Reads the logs again, as far as `collect` did: the requests to replay, in the same order. */

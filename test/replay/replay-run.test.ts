@@ -154,12 +154,13 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
     const report = readReport(reportPath);
     expect(report.summary).toEqual({
       requests: 9,
-      same: 4,
+      same: 3,
       newlyFailing: 1,
       newlyPassing: 1,
       changedFault: 1,
       changedRendering: 0,
       unparsed: 2,
+      unpaired: 1, // the JSON line: no logged reply, no baseline
       skippedLines: 2, // the start line and the EventAck line
       filtered: 0,
     } satisfies ReplaySummary);
@@ -179,7 +180,7 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
         ['same', lineOf('12:00:01.000'), 'DMS_01', 1, 'success', null, 'success', null],
         ['same', lineOf("Sending to 'DMS_02'"), 'DMS_02', 1, 'fault', 1011, 'fault', 1011],
         ['same', lineOf('12:00:05.000'), 'DMS_01', 5, 'success', null, 'success', null],
-        ['same', lineOf('"ReferenceId":9'), null, 9, null, null, 'success', null],
+        ['unpaired', lineOf('"ReferenceId":9'), null, 9, null, null, 'success', null],
       ]),
     );
     expect(rows).toHaveLength(9);
@@ -187,7 +188,7 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
     const sameAsLogged = report.items.find((item) => item.referenceId === 1 && item.peer === 'DMS_01')!;
     expect(sameAsLogged.logged!.line).toBe(lineOf('Event3rdServerResponse', lineOf('12:00:01.050')));
     expect(report.items.find((item) => item.class === 'unparsed' && item.line === lineOf('12:00:07.000'))!.problem).toMatch(/cut off/);
-    expect(readFileSync(join(directory, 'reports', 'first.html'), 'utf8')).toMatch(/newly failing[\s\S]*<h2>Unchanged<\/h2>/);
+    expect(readFileSync(join(directory, 'reports', 'first.html'), 'utf8')).toMatch(/newly failing[\s\S]*<h2>Unchanged or unpaired<\/h2>/);
   });
 
   it('masks phone numbers and names in the report unless --no-redact', async () => {
@@ -271,6 +272,46 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
     }
   });
 
+  it('never skips a request in silence: a line naming Request3rdServer in an unknown header layout is unparsed with file and line', async () => {
+    const odd = join(directory, 'unknown-header.log');
+    writeLogFile(odd, ['09:00:00.000 Std 05060 Server started', '09:00:00.100 Trc 09999 Request3rdServer queued for +15557770001', ...tabRequest('09:00:01.000', 'DMS_01', 1, ORDER_READY), ...response('09:00:01.010', 'DMS_01', 1)].join('\n'));
+    const reportPath = join(directory, 'reports', 'unknown-header.json');
+    const outcome = await runReplay(parseReplayArgs([odd, '--target', target, '--api-key', TENANT1_KEY, '--report', reportPath]), silentUi);
+    expect(outcome.exitStatus).toBe(1);
+    expect(outcome.summary).toMatchObject({ requests: 2, same: 1, unparsed: 1, skippedLines: 1 });
+    const unparsed = readReport(reportPath).items.find((item) => item.class === 'unparsed')!;
+    expect(unparsed).toMatchObject({ file: odd, line: 2 });
+    expect(unparsed.problem).toMatch(/names Request3rdServer, but not in a message header layout/);
+    expect(JSON.stringify(readReport(reportPath).items)).not.toContain('queued for');
+  });
+
+  it('exits 1 with a sentence saying how many files and lines it read when it finds no request; --allow-empty makes that 0', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const quiet = join(directory, 'quiet', 'quiet.log');
+      writeLogFile(quiet, ['09:00:00.000 Std 05060 Server started', '09:00:00.100 Int 04545 Interaction message "EventAck" sent', '09:00:00.200 Std 05061 Server stopping'].join('\n'));
+      expect(await replayCommand([quiet, '--target', target, '--api-key', TENANT1_KEY])).toBe(1);
+      expect(error.mock.calls.flat().join('\n')).toMatch(/no InviteToChat request found in 1 file \(3 lines read\)/);
+      expect(await replayCommand([quiet, '--target', target, '--api-key', TENANT1_KEY, '--allow-empty'])).toBe(0);
+      const outcome = await runReplay(parseReplayArgs([quiet, '--target', target, '--api-key', TENANT1_KEY, '--allow-empty']), silentUi);
+      expect(outcome.empty).toMatch(/^no InviteToChat request found in 1 file \(3 lines read\)$/);
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+
+  it('a request with no logged reply and no baseline is unpaired, with its answer now, and does not change the exit status', async () => {
+    const alone = join(directory, 'unpaired.log');
+    writeLogFile(alone, tabRequest('09:00:00.000', 'DMS_01', 1, ORDER_READY).join('\n'));
+    const reportPath = join(directory, 'reports', 'unpaired.json');
+    const outcome = await runReplay(parseReplayArgs([alone, '--target', target, '--api-key', TENANT1_KEY, '--report', reportPath]), silentUi);
+    expect(outcome.exitStatus).toBe(0);
+    expect(outcome.summary).toMatchObject({ requests: 1, same: 0, unpaired: 1 });
+    expect(readReport(reportPath).items).toEqual([expect.objectContaining({ class: 'unpaired', logged: null, now: expect.objectContaining({ result: 'success' }) })]);
+  });
+
   it('checks the target and the API key before reading: a filter that leaves no request still exits 2 on a wrong key or target', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -318,7 +359,7 @@ describe('replaying logged InviteToChat requests against a gateway', () => {
 
     const outcome = await replay(['--live', '--channel', 'whatsapp-main'], { ...silentUi, confirmLive: async () => true });
     // Live answers carry a session id and no render; outcomes compare with the log as in a dry run.
-    expect(outcome.summary).toMatchObject({ same: 3, newlyFailing: 1, newlyPassing: 1, changedFault: 1 });
+    expect(outcome.summary).toMatchObject({ same: 2, unpaired: 1, newlyFailing: 1, newlyPassing: 1, changedFault: 1 });
     expect((await sessionHashes()).length - before.length).toBe(3); // refs 1 (DMS_01), 3 and the JSON line
   });
 
