@@ -120,6 +120,19 @@ async function applyWhatsAppStatus(status: WhatsAppStatus, channels: ChannelRef[
   const delivery = Object.hasOwn(DELIVERY_BY_STATUS, status.status) ? DELIVERY_BY_STATUS[status.status as keyof typeof DELIVERY_BY_STATUS] : undefined;
   if (!delivery) return 'ignored';
   const error = status.errors?.[0];
-  const report = { providerMessageId: status.id, delivery, providerCode: error?.code, message: error?.message ?? error?.title };
+  const report = { providerMessageId: status.id, delivery, providerCode: error?.code, message: whatsappErrorMessage(error) };
   return applyProviderReport(deps.store, deps.logger, report, channels, dedupeSeconds, deps.messages);
+}
+
+/**
+ * A failed status's error as the session keeps it: Meta's title (or message) and, where it gives one,
+ * `error_data.details`, which says what exactly went wrong ("Message failed to send because more than
+ * 24 hours have passed…").
+ */
+function whatsappErrorMessage(error: NonNullable<WhatsAppStatus['errors']>[number] | undefined): string | undefined {
+  if (!error) return undefined;
+  const summary = error.message ?? error.title;
+  const details = error.error_data?.details;
+  if (!details || details === summary) return summary;
+  return summary ? `${summary}: ${details}` : details;
 }

@@ -164,4 +164,14 @@ describe('delivery through the WhatsApp Cloud API connector', () => {
     expect(again.body.Request.FaultCode).toBe(1022);
   });
 
+  it("a failed status keeps Meta's error_data.details in the session's error message", async () => {
+    const sessionId = await invite('+15551234010');
+    await sessionWhen(sessionId, (session) => session.delivery === 'sent');
+    const wamid = fake.sendsTo('+15551234010')[0]!.wamid!;
+    const details = 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.';
+    await signedPost(statusPayload(wamid, 'failed', [{ code: 131047, title: 'Re-engagement message', message: 'Re-engagement message', error_data: { details } }]));
+    const failed = await sessionWhen(sessionId, (session) => session.delivery === 'failed');
+    expect(failed.error).toMatchObject({ providerCode: 131047, message: `Re-engagement message: ${details}` });
+  });
+
 });
