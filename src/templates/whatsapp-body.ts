@@ -37,10 +37,25 @@ export function whatsappTemplateBody(content: Notification, context: RenderConte
 }
 
 function checked(parameters: Parameter[], where: string): Parameter[] {
-  parameters.forEach((parameter, index) => {
+  return parameters.map((parameter, index) => {
     if (parameter.type === 'text') checkTextParameter(String(parameter.text ?? ''), `${where} parameter ${index + 1}`);
+    if (parameter.type === 'currency') return withIntegerAmount(parameter, `${where} parameter ${index + 1}`);
+    return parameter;
   });
-  return parameters;
+}
+
+/**
+ * A currency parameter's `amount_1000` is an integer in the Cloud API's schema (the amount times
+ * 1,000); a field code renders it as text, so it is converted after rendering. A value that is no
+ * whole number is fault 1021 rather than a send WhatsApp would refuse.
+ */
+function withIntegerAmount(parameter: Parameter, where: string): Parameter {
+  const currency = (parameter as { currency?: Record<string, unknown> }).currency;
+  const amount = currency?.amount_1000;
+  if (typeof amount === 'number' && Number.isSafeInteger(amount)) return parameter;
+  const text = typeof amount === 'string' ? amount.trim() : '';
+  if (!/^-?\d{1,15}$/.test(text)) throw fault('renderingFailed', `WhatsApp ${where}: currency.amount_1000 must be a whole number (the amount times 1,000); WhatsApp would reject it`);
+  return { ...parameter, currency: { ...currency, amount_1000: Number(text) } } as Parameter;
 }
 
 /** WhatsApp refuses text parameters that are empty, hold a newline or a tab, or 5+ spaces in a row. */

@@ -215,3 +215,27 @@ describe('the standard response catalog', () => {
     expect(catalog.get('__proto__')).toBeUndefined();
   });
 });
+
+describe('WhatsApp currency parameters', () => {
+  const template = (amount: string): StandardResponse =>
+    ({
+      id: 'price_quote',
+      content: {
+        contentType: 'notification',
+        id: 'b7d1c0de@price_quote',
+        language: 'en_US',
+        body: [{ type: 'currency', currency: { fallback_value: '$12.50', code: 'USD', amount_1000: amount } }],
+      },
+    }) as unknown as StandardResponse;
+
+  it('send amount_1000 as an integer, as the Cloud API schema requires, though a field code renders it as text', () => {
+    const rendered = renderStandardResponse(template('<$CustomProperties.Amount$>'), context({ customProperties: cloneKvList({ Amount: '12500' }) }));
+    const body = rendered.bodies[0] as { template: { components: Array<{ parameters: Array<{ currency: { amount_1000: unknown } }> }> } };
+    expect(body.template.components[0]!.parameters[0]!.currency.amount_1000).toBe(12_500);
+  });
+
+  it('a value that is not a whole number is fault 1021 naming amount_1000', () => {
+    const fault = faultOf(() => renderStandardResponse(template('<$CustomProperties.Amount$>'), context({ customProperties: cloneKvList({ Amount: '12.50' }) })));
+    expect(fault).toMatchObject({ faultCode: 1021, message: expect.stringMatching(/amount_1000 must be a whole number/) });
+  });
+});
