@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { statusJobOptions, type ConversationEvent, type StatusEventJob } from '../delivery/status-webhooks.js';
+import { fieldPairs } from '../redis/field-pairs.js';
 import type { RedisKeys } from '../redis/keys.js';
 
 /** The consumer group the relay reads each tenant's events stream with. */
@@ -73,8 +74,7 @@ export class ConversationEventRelay {
 
   private async forward(stream: { tenant: number; key: string }, entries: Array<[string, string[]]>): Promise<void> {
     for (const [id, flat] of entries) {
-      const fields: Record<string, string> = {};
-      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+      const fields = Object.fromEntries(fieldPairs(flat));
       const conversation: ConversationEvent = {
         event: fields.event as ConversationEvent['event'],
         tenant: stream.tenant,

@@ -3,6 +3,7 @@ import { AnswerInvalid, AnswerRefused, type ConversationAnswers } from '../conve
 import type { TenantConfig } from '../config/schema.js';
 import type { ConversationStore } from '../conversations/conversation-store.js';
 import type { Redis } from 'ioredis';
+import { fieldPairs } from '../redis/field-pairs.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { SESSION_ID_PATTERN } from '../sessions/session-id.js';
 import type { SessionStore } from '../sessions/session-store.js';
@@ -106,7 +107,7 @@ async function streamSessionEvents(request: Request, response: Response, streamK
       continue;
     }
     for (const [id, flat] of read[0]?.[1] ?? []) {
-      const fields = Object.fromEntries(pairsOf(flat));
+      const fields = Object.fromEntries(fieldPairs(flat));
       const event = { event: fields.event, sessionId: fields.sessionId, messageId: fields.messageId || undefined, chatQueueKey: fields.chatQueueKey, at: fields.at, data: JSON.parse(fields.data ?? 'null') as unknown };
       response.write(`id: ${id}\nevent: ${fields.event}\ndata: ${JSON.stringify(event)}\n\n`);
       lastId = id;
@@ -120,8 +121,3 @@ function lastEventIdOf(request: Request): string {
   return given && /^\d{1,20}-\d{1,20}$/.test(given) ? given : '0-0';
 }
 
-function pairsOf(flat: string[]): Array<[string, string]> {
-  const result: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) result.push([flat[i]!, flat[i + 1]!]);
-  return result;
-}

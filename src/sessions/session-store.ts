@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { cloneKvList, type KvList } from '../esp/kvlist.js';
+import { fieldPairs } from '../redis/field-pairs.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { RedisClock } from '../redis/clock.js';
 import { CLAIM_FOR_SEND, CONFIRM_SESSION, CREATE_SESSION, TRANSITION, WITHDRAW_SESSION } from './scripts.js';
@@ -356,7 +357,7 @@ export class SessionStore {
   /** One page of a channel's suppressed recipients, in no particular order (HSCAN cursor). */
   async suppressions(tenant: number, channel: string, cursor: string, count: number): Promise<{ entries: SuppressionRecord[]; next: string | null }> {
     const [next, flat] = await this.redis.hscan(this.keys.channelSuppressions(tenant, channel), cursor, 'COUNT', count);
-    const entries = pairs(flat).map(([, value]) => JSON.parse(value) as SuppressionRecord);
+    const entries = fieldPairs(flat).map(([, value]) => JSON.parse(value) as SuppressionRecord);
     return { entries, next: next === '0' ? null : next };
   }
 
@@ -380,7 +381,7 @@ export class SessionStore {
     switch (kind) {
       case 'claimed': {
         const [unknownOutcome, ...sessionFields] = fields;
-        const stored = Object.fromEntries(pairs(sessionFields));
+        const stored = Object.fromEntries(fieldPairs(sessionFields));
         const session = toSession(sessionId, stored, []);
         await this.onChange?.({ sessionId, tenant, channel, state: 'sending', delivery: session.delivery, error: null, at, ...campaignOf(stored.campaign) });
         return { kind, waitMs: Number(first), unknownOutcome: unknownOutcome === '1', session };
@@ -511,11 +512,6 @@ function serialiseExtraFields(set: TransitionRequest['set']): Record<string, str
   return fields;
 }
 
-function pairs(flat: string[]): Array<[string, string]> {
-  const result: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) result.push([flat[i]!, flat[i + 1]!]);
-  return result;
-}
 
 function toSession(sessionId: string, fields: Record<string, string>, history: string[]): Session {
   return {
