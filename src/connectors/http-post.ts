@@ -24,9 +24,7 @@ export async function postJson(url: string, body: string, headers: Record<string
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    // The reason, not undici's bare "fetch failed": the operator reading the session's error needs to know which.
-    const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkCause(error);
-    throw new DeliveryFailure('transient', true, `provider unreachable: ${reason}`);
+    throw unreachable('provider', error, timeoutMs);
   }
   const text = await response.text();
   let parsed: unknown = text;
@@ -36,6 +34,47 @@ export async function postJson(url: string, body: string, headers: Record<string
     // Not JSON (an HTML error page from a proxy, say): kept as text for the error message.
   }
   return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** A network error or timeout as a retryable `transient` failure naming the reason. */
+function unreachable(what: string, error: unknown, timeoutMs: number): DeliveryFailure {
+  // The reason, not undici's bare "fetch failed": the operator reading the session's error needs to know which.
+  const reason = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkCause(error);
+  return new DeliveryFailure('transient', true, `${what} unreachable: ${reason}`);
+}
+
+/** A GET answer whose body was read up to a cap: `bytes` is undefined when the body exceeded it. */
+export interface CappedAnswer {
+  status: number;
+  headers: Headers;
+  bytes: Buffer | undefined;
+}
+
+/**
+ * GETs `url`, reading at most `maxBytes` of the body (a larger body is abandoned, not buffered).
+ * Network errors and timeouts become a retryable `transient` failure naming `what`.
+ */
+export async function getCapped(url: string, maxBytes: number, what: string, timeoutMs = PROVIDER_TIMEOUT_MS): Promise<CappedAnswer> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await fetch(url, { signal });
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (!response.ok || !response.body || declared > maxBytes) {
+      await response.body?.cancel();
+      return { status: response.status, headers: response.headers, bytes: declared > maxBytes ? undefined : Buffer.alloc(0) };
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Leaving the loop early cancels the stream: the rest of a too large body is never downloaded.
+    for await (const chunk of response.body) {
+      size += chunk.byteLength;
+      if (size > maxBytes) break;
+      chunks.push(Buffer.from(chunk));
+    }
+    return { status: response.status, headers: response.headers, bytes: size > maxBytes ? undefined : Buffer.concat(chunks) };
+  } catch (error) {
+    throw unreachable(what, error, timeoutMs);
+  }
 }
 
 /** undici hides the reason (`ECONNREFUSED`, a TLS error) in `cause` behind a bare "fetch failed". */

@@ -34,7 +34,9 @@ export function appleBody(content: StandardResponseContent, context: RenderConte
         ...base,
         type: 'richLink',
         body: content.url,
-        richLinkData: { url: content.url, title: content.title, ...(content.image ? { assets: { image: content.image } } : {}) },
+        // An image given by `url` stays `{url, mimeType}` here: the Apple connector fetches it at send
+        // time and sends Apple's `{data, mimeType}` (src/connectors/apple-rich-link-image.ts).
+        richLinkData: { url: content.url, title: content.title, assets: { image: content.image } },
       };
     case 'listPicker':
       return interactive(base, content.title, {
@@ -51,8 +53,10 @@ export function appleBody(content: StandardResponseContent, context: RenderConte
             })),
           },
         },
-        receivedMessage: { ...content.receivedMessage, style: 'icon' },
-        replyMessage: { ...content.replyMessage, style: 'icon' },
+        // The list's own subtitle is shown where Apple shows one: under the received bubble's title,
+        // unless the template gave that bubble a subtitle of its own.
+        receivedMessage: bubble({ subtitle: content.subtitle, ...content.receivedMessage }),
+        replyMessage: bubble(content.replyMessage),
       });
     case 'timePicker':
       return interactive(base, content.title, {
@@ -67,8 +71,8 @@ export function appleBody(content: StandardResponseContent, context: RenderConte
             timeslots: content.timeslots,
           },
         },
-        receivedMessage: { ...(content.receivedMessage ?? { title: content.title }), style: 'icon' },
-        replyMessage: { ...(content.replyMessage ?? { title: content.title }), style: 'icon' },
+        receivedMessage: bubble(content.receivedMessage ?? { title: content.title }),
+        replyMessage: bubble(content.replyMessage ?? { title: content.title }),
       });
     case 'quickReply':
       return interactive(base, content.summaryText, {
@@ -78,6 +82,14 @@ export function appleBody(content: StandardResponseContent, context: RenderConte
     case 'notification':
       throw new Error('notification templates are WhatsApp only; render.ts refuses them before');
   }
+}
+
+type Bubble = { title: string; subtitle?: string | undefined; style?: string | undefined };
+
+/** A `receivedMessage` / `replyMessage` as Apple takes it: the template's style, `icon` by default; no empty keys. */
+function bubble(template: Bubble): Record<string, unknown> {
+  const { title, subtitle, style } = template;
+  return { title, ...(subtitle ? { subtitle } : {}), style: style ?? 'icon' };
 }
 
 function interactive(base: Record<string, unknown>, body: string, interactiveData: Record<string, unknown>): Record<string, unknown> {

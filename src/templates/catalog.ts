@@ -39,7 +39,47 @@ const text = z.strictObject({
   defaults: fieldCodeDefaults.optional(),
 });
 
-const titled = z.strictObject({ title: z.string().min(1), subtitle: z.string().optional() });
+/** Apple's bubble sizes for `receivedMessage` / `replyMessage` (developer.apple.com businesschatapi/receivedmessage). */
+export const BUBBLE_STYLES = ['icon', 'small', 'large'] as const;
+
+/** A `receivedMessage` / `replyMessage` bubble; `style` defaults to `icon` when rendered. */
+const bubble = z.strictObject({
+  title: z.string().min(1),
+  subtitle: z.string().optional(),
+  style: z.enum(BUBBLE_STYLES, { error: `must be one of Apple's bubble styles: ${BUBBLE_STYLES.join(', ')}` }).optional(),
+});
+
+/** Apple refuses a rich link image over 200 kB (register.apple.com msp-rest-api type-richlink); kB read as 1000 bytes. */
+export const RICH_LINK_IMAGE_MAX_BYTES = 200_000;
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Bytes a base64 string decodes to, without decoding it. */
+export function base64ByteLength(data: string): number {
+  return Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
+}
+
+/**
+ * A rich link image: `data` (base64, sent as is) or `url` (the Apple connector fetches and encodes it at
+ * send time, as the URL may hold field codes). Apple's image asset only takes `{data, mimeType}`.
+ */
+const richLinkImage = z
+  .strictObject({
+    data: z.string().min(1).regex(BASE64, 'must be base64 (no data: prefix, no line breaks)').optional(),
+    url: z.string().min(1).optional(),
+    mimeType: z.string().regex(/^image\/[A-Za-z0-9.+-]+$/, 'must be an image MIME type such as image/png'),
+  })
+  .superRefine((image, context) => {
+    if ((image.data === undefined) === (image.url === undefined)) {
+      context.addIssue({ code: 'custom', message: 'give either data (base64) or url, not both and not neither' });
+    } else if (image.data !== undefined && base64ByteLength(image.data) > RICH_LINK_IMAGE_MAX_BYTES) {
+      context.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message: `the image is ${base64ByteLength(image.data)} bytes; Apple takes at most ${RICH_LINK_IMAGE_MAX_BYTES}`,
+      });
+    }
+  });
 
 const listPicker = z.strictObject({
   contentType: z.literal('listPicker'),
@@ -54,8 +94,8 @@ const listPicker = z.strictObject({
       }),
     )
     .min(1),
-  receivedMessage: titled,
-  replyMessage: titled,
+  receivedMessage: bubble,
+  replyMessage: bubble,
   defaults: fieldCodeDefaults.optional(),
 });
 
@@ -64,8 +104,8 @@ const timePicker = z.strictObject({
   title: z.string().min(1),
   timezoneOffset: z.number().int(),
   timeslots: z.array(z.strictObject({ identifier: z.string().min(1), startTime: z.string().min(1), duration: z.number().int().positive() })).min(1),
-  receivedMessage: titled.optional(),
-  replyMessage: titled.optional(),
+  receivedMessage: bubble.optional(),
+  replyMessage: bubble.optional(),
   defaults: fieldCodeDefaults.optional(),
 });
 
@@ -73,7 +113,8 @@ const richLink = z.strictObject({
   contentType: z.literal('richLink'),
   url: z.string().min(1),
   title: z.string().min(1),
-  image: z.strictObject({ url: z.string().min(1), mimeType: z.string().min(1) }).optional(),
+  /** Required: Apple's richLinkData.assets is, and an image rich link carries an image asset. */
+  image: richLinkImage,
   defaults: fieldCodeDefaults.optional(),
 });
 

@@ -209,6 +209,30 @@ describe('the standard response catalog', () => {
     expect(problemsOf({ 'x.json': '{"contentType":"text","text":"hi","txet":"typo"}' })).toEqual(['x.json: (top level): unknown key(s) txet']);
   });
 
+  it("a bubble style other than Apple's icon, small or large is refused, naming the file and the path", () => {
+    const picker = (style: string) =>
+      JSON.stringify({ contentType: 'listPicker', title: 'T', sections: [{ title: 'S', items: [{ identifier: 'a', title: 'A' }] }], receivedMessage: { title: 'R', style }, replyMessage: { title: 'P' } });
+    expect(problemsOf({ 'lp.json': picker('large') })).toEqual([]);
+    expect(problemsOf({ 'lp.json': picker('huge') })).toEqual(["lp.json: receivedMessage.style: must be one of Apple's bubble styles: icon, small, large"]);
+    const time = JSON.stringify({ contentType: 'timePicker', title: 'T', timezoneOffset: 0, timeslots: [{ identifier: 'a', startTime: '2026-12-01T14:00+0000', duration: 60 }], replyMessage: { title: 'P', style: 'Small' } });
+    expect(problemsOf({ 'tp.json': time })).toEqual(["tp.json: replyMessage.style: must be one of Apple's bubble styles: icon, small, large"]);
+  });
+
+  it('a rich link image is data or url; data over Apple\'s 200 kB is refused at load', () => {
+    const link = (image: unknown) => JSON.stringify({ contentType: 'richLink', url: 'https://example.com/', title: 'T', image });
+    expect(problemsOf({ 'ok.json': link({ data: 'iVBORw0KGgo=', mimeType: 'image/png' }) })).toEqual([]);
+    expect(problemsOf({ 'big.json': link({ data: Buffer.alloc(200_001).toString('base64'), mimeType: 'image/png' }) })).toEqual([
+      "big.json: image.data: the image is 200001 bytes; Apple takes at most 200000",
+    ]);
+    expect(problemsOf({ 'both.json': link({ data: 'iVBORw0KGgo=', url: 'https://example.com/a.png', mimeType: 'image/png' }) })).toEqual([
+      'both.json: image: give either data (base64) or url, not both and not neither',
+    ]);
+    expect(problemsOf({ 'pdf.json': link({ url: 'https://example.com/a.pdf', mimeType: 'application/pdf' }) })).toEqual(['pdf.json: image.mimeType: must be an image MIME type such as image/png']);
+    expect(problemsOf({ 'none.json': JSON.stringify({ contentType: 'richLink', url: 'https://example.com/', title: 'T' }) })).toEqual([
+      expect.stringMatching(/^none.json: image: /),
+    ]);
+  });
+
   it('unknown ids, constructor and __proto__ included, are not found', () => {
     expect(catalog.get('nope')).toBeUndefined();
     expect(catalog.get('constructor')).toBeUndefined();
