@@ -60,13 +60,19 @@ export function base64ByteLength(data: string): number {
 }
 
 /**
+ * A URL the gateway itself fetches: the scheme and host are the template's own words, so no invite's
+ * field values can point the gateway at another (an internal) address.
+ */
+const FETCHABLE_URL = /^https?:\/\/[^/?#<\s@]+(?:[/?#]|$)/;
+
+/**
  * A rich link image: `data` (base64, sent as is) or `url` (the Apple connector fetches and encodes it at
  * send time, as the URL may hold field codes). Apple's image asset only takes `{data, mimeType}`.
  */
 const richLinkImage = z
   .strictObject({
     data: z.string().min(1).regex(BASE64, 'must be base64 (no data: prefix, no line breaks)').optional(),
-    url: z.string().min(1).optional(),
+    url: z.string().regex(FETCHABLE_URL, 'must be an http(s) URL whose host is written out: field codes may fill its path or query, never its host, since the gateway fetches it').optional(),
     mimeType: z.string().regex(/^image\/[A-Za-z0-9.+-]+$/, 'must be an image MIME type such as image/png'),
   })
   .superRefine((image, context) => {

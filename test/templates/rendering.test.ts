@@ -233,6 +233,15 @@ describe('the standard response catalog', () => {
     ]);
   });
 
+  it('a rich link image URL has its host written out: field codes fill its path or query only (the gateway fetches it)', () => {
+    const link = (url: string) => JSON.stringify({ contentType: 'richLink', url: 'https://example.com/', title: 'T', image: { url, mimeType: 'image/png' } });
+    expect(problemsOf({ 'path.json': link('https://cdn.example.com/img/<$CustomProperties.OrderId$>.png?v=<$Contact.Id$>') })).toEqual([]);
+    expect(problemsOf({ 'port.json': link('http://127.0.0.1:8081/a.png') })).toEqual([]);
+    for (const url of ['https://<$CustomProperties.Host$>/a.png', 'https://cdn.<$CustomProperties.Zone$>.example.com/a.png', '<$CustomProperties.ImageUrl$>', 'https://user@<$CustomProperties.Host$>/a.png', 'file:///etc/passwd', 'ftp://example.com/a.png']) {
+      expect(problemsOf({ 'host.json': link(url) }), url).toEqual([expect.stringMatching(/^host.json: image.url: must be an http\(s\) URL whose host is written out/)]);
+    }
+  });
+
   it('unknown ids, constructor and __proto__ included, are not found', () => {
     expect(catalog.get('nope')).toBeUndefined();
     expect(catalog.get('constructor')).toBeUndefined();
