@@ -91,6 +91,16 @@ function crossFieldProblems(config: GatewayConfig): string[] {
   return problems;
 }
 
+/** A Sinch connector authenticates one way: a fixed `token`, or `keyId` + `keySecret` for OAuth2. */
+function sinchCredentialProblems(connector: { token?: string; keyId?: string; keySecret?: string }, at: string): string[] {
+  const hasKey = connector.keyId !== undefined || connector.keySecret !== undefined;
+  if (connector.token !== undefined && hasKey) return [`${at}: give either token or keyId + keySecret, not both`];
+  if (connector.token === undefined && !hasKey) return [`${at}: needs credentials: token, or keyId + keySecret (an access key for OAuth2)`];
+  if (hasKey && connector.keyId === undefined) return [`${at}.keyId: is required with keySecret`];
+  if (hasKey && connector.keySecret === undefined) return [`${at}.keySecret: is required with keyId`];
+  return [];
+}
+
 function channelProblems(tenant: TenantConfig, at: string): string[] {
   const problems: string[] = [];
   const names = new Set<string>();
@@ -106,6 +116,7 @@ function channelProblems(tenant: TenantConfig, at: string): string[] {
     const routeTenant = Number(channel.inboundRouteByCall.split(':')[0]);
     if (routeTenant !== tenant.id) problems.push(`${here}.inboundRouteByCall: the chat queue belongs to tenant ${routeTenant}, not to tenant ${tenant.id}`);
     const connector = channel.connector;
+    if (connector.kind === 'sinch') problems.push(...sinchCredentialProblems(connector, `${here}.connector`));
     if (connector.kind === 'whatsapp-cloud' && typeof connector.phoneNumberId === 'object') {
       for (const businessId of channel.businessIds) {
         if (!Object.hasOwn(connector.phoneNumberId, businessId)) problems.push(`${here}.connector.phoneNumberId: no phone-number id for business id ${businessId}`);

@@ -29,12 +29,22 @@ const whatsappCloudConnector = z.strictObject({
   verifyToken: secret.optional(),
 });
 
+/** Sinch's OAuth2 token endpoint (its SDKs' default authentication host, path `/oauth2/token`). */
+export const SINCH_AUTH_URL = 'https://auth.sinch.com/oauth2/token';
+
+/**
+ * Sinch authenticates with a fixed bearer `token`, or with an access key (`keyId` + `keySecret`)
+ * exchanged for short-lived OAuth2 tokens at `authUrl`; exactly one of the two (checked in load.ts).
+ */
 const sinchConnector = z.strictObject({
   kind: z.literal('sinch'),
   baseUrl: z.url(),
   projectId: z.string().min(1),
   appId: z.string().min(1),
-  token: secret,
+  token: secret.optional(),
+  keyId: z.string().min(1).optional(),
+  keySecret: secret.optional(),
+  authUrl: z.url().default(SINCH_AUTH_URL),
   callbackSecret: secret.optional(),
 });
 

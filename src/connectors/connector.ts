@@ -17,7 +17,10 @@ export interface StatusReport {
    */
   providerMessage?: { providerMessageId: string; tenant: number; channel: string };
   delivery: 'delivered' | 'read' | 'failed';
-  providerCode?: number;
+  /** The provider's own error code: WhatsApp's number, Sinch's `reason.code` name. */
+  providerCode?: number | string;
+  /** The outcome name when the connector's own table classified the code (Sinch); else it is WhatsApp's number, classified by its table. */
+  outcome?: string;
   message?: string;
 }
 

@@ -69,7 +69,7 @@ export class ConversationAnswers {
     if (session.state === 'terminated' || session.state === 'failed') throw new AnswerRefused(`session ${sessionId} is ${session.state}: it takes no more messages`);
     const channel = tenant.channels.find((candidate) => candidate.name === session.channel);
     if (!channel) throw new AnswerRefused(`channel ${session.channel} is no longer configured`);
-    const rendered = this.render(session, channel.type as ChannelType, body);
+    const rendered = this.render(session, channel.type as ChannelType, channel.connector.kind, body);
     this.checkServiceWindow(session, channel.type, rendered);
 
     const appended = await this.deps.messages.append(sessionId, outboundRecord(body, rendered));
@@ -86,7 +86,7 @@ export class ConversationAnswers {
     return { messageId: appended.messageId };
   }
 
-  private render(session: Session, channelType: ChannelType, body: AnswerBody): RenderedMessage {
+  private render(session: Session, channelType: ChannelType, connectorKind: string, body: AnswerBody): RenderedMessage {
     const context: RenderContext = {
       channelType,
       clientId: session.clientId,
@@ -99,6 +99,7 @@ export class ConversationAnswers {
       attachedData: session.userData,
       // The service window is checked here, with the session's own last inbound message.
       allowFreeText: true,
+      connectorKind,
     };
     if ('text' in body) return renderAgentText(body.text, body.attachments ?? [], context);
     const standardResponse = this.deps.catalog.get(body.standardResponseId);

@@ -15,13 +15,22 @@ export async function applyStatusReport(store: SessionStore, report: StatusRepor
     await store.transition(report.sessionId, { delivery: report.delivery });
     return;
   }
-  const outcome = report.providerCode === undefined ? 'undeliverable' : classifyWhatsAppError(report.providerCode).outcome;
-  const error = { code: outcome, providerCode: report.providerCode ?? null, message: report.message ?? 'the provider reported the message as failed' };
+  const error = reportedError(report);
+  const outcome = error.code;
   const { deliveryApplied } = await store.transition(report.sessionId, { delivery: 'failed', set: { error } });
   if (deliveryApplied && outcome === 'marketing_opt_out') {
     const session = await store.get(report.sessionId);
     if (session) await store.suppressRecipient(session.tenant, session.channel, session.clientId);
   }
+}
+
+/**
+ * The session error of a failed report: the outcome the connector's table gave (Sinch reason codes),
+ * else WhatsApp's table for a numeric code, else `undeliverable`; the provider's code kept as it came.
+ */
+function reportedError(report: Pick<StatusReport, 'providerCode' | 'outcome' | 'message'>) {
+  const code = report.outcome ?? (typeof report.providerCode === 'number' ? classifyWhatsAppError(report.providerCode).outcome : 'undeliverable');
+  return { code, providerCode: report.providerCode ?? null, message: report.message ?? 'the provider reported the message as failed' };
 }
 
 /** A channel of one tenant, as a webhook's signature and routing fields name it. */
@@ -34,7 +43,9 @@ export interface ChannelRef {
 export interface ProviderReport {
   providerMessageId: string;
   delivery: 'sent' | StatusReport['delivery'];
-  providerCode?: number;
+  providerCode?: number | string;
+  /** The outcome name, when the connector's table classified the code (Sinch reason codes). */
+  outcome?: string;
   message?: string;
 }
 
@@ -64,7 +75,7 @@ export async function applyProviderReport(store: SessionStore, logger: Logger, r
   if (!(await store.claimProviderReport(tenant, channel, report.providerMessageId, report.delivery, dedupeSeconds))) return 'duplicate';
   try {
     if (report.delivery === 'sent') await store.transition(sessionId, { delivery: 'sent' });
-    else await applyStatusReport(store, { sessionId, delivery: report.delivery, providerCode: report.providerCode, message: report.message });
+    else await applyStatusReport(store, { sessionId, delivery: report.delivery, providerCode: report.providerCode, outcome: report.outcome, message: report.message });
   } catch (error) {
     await store.releaseProviderReport(tenant, channel, report.providerMessageId, report.delivery).catch(() => undefined);
     throw error;
@@ -76,10 +87,7 @@ export async function applyProviderReport(store: SessionStore, logger: Logger, r
 async function applyAnswerReport(store: SessionStore, messages: MessageStore, report: ProviderReport, answer: ChannelRef & { messageId: string }, dedupeSeconds: number): Promise<ReportResult> {
   const { tenant, channel, messageId } = answer;
   if (!(await store.claimProviderReport(tenant, channel, report.providerMessageId, report.delivery, dedupeSeconds))) return 'duplicate';
-  const error =
-    report.delivery === 'failed'
-      ? { code: report.providerCode === undefined ? 'undeliverable' : classifyWhatsAppError(report.providerCode).outcome, providerCode: report.providerCode ?? null, message: report.message ?? 'the provider reported the message as failed' }
-      : undefined;
+  const error = report.delivery === 'failed' ? reportedError(report) : undefined;
   try {
     await messages.recordDelivery(messageId, answer, { delivery: report.delivery, ...(error ? { error } : {}) });
   } catch (caught) {

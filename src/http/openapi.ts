@@ -37,7 +37,7 @@ const sessionView = {
     providerMessageId: { type: ['string', 'null'] },
     error: {
       type: ['object', 'null'],
-      properties: { code: { type: 'string' }, providerCode: { type: ['integer', 'null'] }, message: { type: 'string' } },
+      properties: { code: { type: 'string' }, providerCode: { type: ['integer', 'string', 'null'], description: "the provider's own code: WhatsApp's error number, Sinch's reason.code name" }, message: { type: 'string' } },
     },
     history: { type: 'array', items: { type: 'object', properties: { event: { type: 'string' }, at: { type: 'string', format: 'date-time' } } } },
     userData: { type: 'object', additionalProperties: true },

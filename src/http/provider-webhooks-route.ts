@@ -2,10 +2,11 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import { checkInviteSignature, checkSinchSignature } from '../connectors/signature.js';
-import { appleInboundMessage, appleStatusReport, readPayload, sinchCallback, webhookInboundMessage } from '../connectors/webhook-payloads.js';
+import { appleInboundMessage, appleStatusReport, readPayload, sinchCallback, webhookInboundMessage, type SinchCallback } from '../connectors/webhook-payloads.js';
+import { classifySinchReason } from '../connectors/sinch-reasons.js';
 import { readSinchMessage } from '../connectors/sinch-inbound.js';
 import type { InboundReceiver } from '../conversations/receive-inbound.js';
-import { applyProviderReport, type ChannelRef } from '../delivery/status-reports.js';
+import { applyProviderReport, type ChannelRef, type ProviderReport } from '../delivery/status-reports.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { MessageStore } from '../sessions/message-store.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -57,8 +58,7 @@ export function registerProviderWebhooks(app: Express, deps: ProviderWebhookDepe
     if (report) {
       const delivery = Object.hasOwn(SINCH_STATUS, report.status) ? SINCH_STATUS[report.status]! : undefined;
       const appChannels = signedBy.filter(({ connector }) => connector.appId === callback.value.app_id);
-      const message = report.reason?.description ?? report.reason?.code;
-      tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: report.message_id, delivery, message }, appChannels, webhookDedupeSeconds, deps.messages) : 'ignored');
+      tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, sinchProviderReport(report, delivery), appChannels, webhookDedupeSeconds, deps.messages) : 'ignored');
     }
     const inbound = callback.value.message;
     if (inbound) {
@@ -131,6 +131,15 @@ export function registerProviderWebhooks(app: Express, deps: ProviderWebhookDepe
     tally.add(delivery ? await applyProviderReport(deps.store, deps.logger, { providerMessageId: id, delivery, providerCode: code }, signedBy, webhookDedupeSeconds, deps.messages) : 'ignored');
     tally.answer(response, deps.metrics, 'apple');
   });
+}
+
+/** A Sinch delivery report; a `FAILED` one keeps `reason.code`, classified by Sinch's table (connectors/sinch-reasons.ts). */
+function sinchProviderReport(report: NonNullable<SinchCallback['message_delivery_report']>, delivery: Delivery): ProviderReport {
+  const reason = report.reason;
+  const code = reason?.code;
+  const message = reason?.description ?? code;
+  if (delivery !== 'failed') return { providerMessageId: report.message_id, delivery, ...(message ? { message } : {}) };
+  return { providerMessageId: report.message_id, delivery, outcome: classifySinchReason(code), ...(code ? { providerCode: code } : {}), ...(message ? { message } : {}) };
 }
 
 /** Apple MSP posts customer messages and status reports to one route: a message says `type: "message"`. */

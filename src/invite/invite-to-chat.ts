@@ -126,6 +126,7 @@ export class InviteToChat {
       customProperties: command.customProperties,
       attachedData: command.userData,
       allowFreeText: command.channel.allowFreeText,
+      connectorKind: command.channel.connector.kind,
     });
   }
 

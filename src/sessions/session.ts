@@ -24,8 +24,8 @@ export const STATE_ENTERED_FROM: Record<SessionState, SessionState[]> = {
 export interface SessionError {
   /** Outcome name: `undeliverable`, `rate_limited`, `template_rejected`, … */
   code: string;
-  /** The provider's own error number, when it gave one. */
-  providerCode: number | null;
+  /** The provider's own error code, when it gave one: a number (WhatsApp, MSP) or a name (Sinch `reason.code`). */
+  providerCode: number | string | null;
   message: string;
 }
 

@@ -13,6 +13,32 @@ const CONTENT_BY_CHANNEL: Record<ChannelType, readonly ContentType[]> = {
 };
 
 /**
+ * Content a provider reached through a connector cannot carry, with the reason (docs/protocol.md#content-types).
+ * Sinch's Conversation API has no message type for Apple's interactive messages (its AppMessage kinds
+ * are text, media, template, choice, card, carousel, list, location and contact info), so Apple's own
+ * list picker, time picker and quick reply would fail at Sinch after the invite was accepted.
+ */
+const CONTENT_REFUSED_BY_CONNECTOR: Record<string, Partial<Record<ContentType, string>>> = {
+  sinch: {
+    listPicker: "Sinch's Conversation API has no Apple list picker message",
+    timePicker: "Sinch's Conversation API has no Apple time picker message",
+    quickReply: "Sinch's Conversation API has no Apple quick reply message",
+  },
+};
+
+/** Why the channel's connector cannot carry this content, or undefined when it can. */
+function connectorRefusal(content: StandardResponseContent, connectorKind: string | undefined): string | undefined {
+  if (connectorKind === undefined) return undefined;
+  const refused = CONTENT_REFUSED_BY_CONNECTOR[connectorKind]?.[content.contentType];
+  if (refused) return refused;
+  // Sinch carries a rich link as text (title and URL); an image it has no field for would be lost.
+  if (connectorKind === 'sinch' && content.contentType === 'richLink' && content.image) {
+    return "Sinch's Conversation API has no Apple rich link message, so its image would be lost (a rich link without an image is sent as its title and URL)";
+  }
+  return undefined;
+}
+
+/**
  * Renders a standard response for one invite into the bodies the channel type's real provider
  * takes. Field codes are rendered in the string leaves of the already-parsed JSON, so a value can
  * never change the message's structure, whatever quotes or braces it holds.
@@ -22,6 +48,8 @@ export function renderStandardResponse(standardResponse: StandardResponse, conte
   if (!CONTENT_BY_CHANNEL[context.channelType].includes(content.contentType)) {
     throw fault('unknownStandardResponse', `StandardResponseId "${id}" is ${content.contentType} content, which ${context.channelType} channels cannot send`);
   }
+  const refusal = connectorRefusal(content, context.connectorKind);
+  if (refusal) throw fault('unknownStandardResponse', `StandardResponseId "${id}" is ${content.contentType} content, which the ${context.connectorKind} connector of this channel cannot send: ${refusal}`);
   if (context.channelType === 'whatsapp' && content.contentType === 'text' && !context.allowFreeText) {
     throw fault(
       'unknownStandardResponse',

@@ -21,6 +21,11 @@ export interface RenderContext {
   attachedData: KvList;
   /** WhatsApp: whether free-form text (not a template) may be sent on this channel. */
   allowFreeText: boolean;
+  /**
+   * The channel's `connector.kind` (`sinch`, `apple-msp`, …), a plain name: content the connector's
+   * provider cannot carry is refused at the door. Absent: no connector limits apply.
+   */
+  connectorKind?: string;
 }
 
 /**

@@ -75,6 +75,17 @@ describe('configuration', () => {
     expect(problems[0]).toMatch(/connector.kind: "whatsapp-cloud" cannot send on apple channels/);
   });
 
+  it('a Sinch connector takes a fixed token or an access key (keyId + keySecret, env: references), exactly one of the two', () => {
+    const sinch = (credentials: Record<string, unknown>) => tenantWith({ connector: { kind: 'sinch', baseUrl: 'https://us.conversation.api.sinch.com', projectId: 'p', appId: 'a', ...credentials } });
+    const key = parseConfig(sinch({ keyId: 'key-1', keySecret: 'env:SINCH_SECRET' }), 'test', { SINCH_SECRET: 's3cret' }).tenants[0]!.channels[0]!.connector;
+    expect(key).toMatchObject({ keyId: 'key-1', keySecret: 's3cret', authUrl: 'https://auth.sinch.com/oauth2/token' });
+    expect(problemsOf(sinch({ token: 't' }))).toEqual([]);
+    expect(problemsOf(sinch({}))).toEqual(['tenants.0.channels.0.connector: needs credentials: token, or keyId + keySecret (an access key for OAuth2)']);
+    expect(problemsOf(sinch({ token: 't', keyId: 'k', keySecret: 's' }))).toEqual(['tenants.0.channels.0.connector: give either token or keyId + keySecret, not both']);
+    expect(problemsOf(sinch({ keyId: 'k' }))).toEqual(['tenants.0.channels.0.connector.keySecret: is required with keyId']);
+    expect(problemsOf(sinch({ keySecret: 's' }))).toEqual(['tenants.0.channels.0.connector.keyId: is required with keySecret']);
+  });
+
   it('when inboundRouteByCall names another tenant, then the start is refused', () => {
     expect(problemsOf(tenantWith({ inboundRouteByCall: '2:in' }))).toEqual([
       'tenants.0.channels.0.inboundRouteByCall: the chat queue belongs to tenant 2, not to tenant 1',
