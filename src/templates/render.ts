@@ -16,26 +16,21 @@ const CONTENT_BY_CHANNEL: Record<ChannelType, readonly ContentType[]> = {
  * Content a provider reached through a connector cannot carry, with the reason (docs/protocol.md#content-types).
  * Sinch's Conversation API has no message type for Apple's interactive messages (its AppMessage kinds
  * are text, media, template, choice, card, carousel, list, location and contact info), so Apple's own
- * list picker, time picker and quick reply would fail at Sinch after the invite was accepted.
+ * list picker, time picker, quick reply and rich link would fail at Sinch after the invite was accepted.
  */
 const CONTENT_REFUSED_BY_CONNECTOR: Record<string, Partial<Record<ContentType, string>>> = {
   sinch: {
     listPicker: "Sinch's Conversation API has no Apple list picker message",
     timePicker: "Sinch's Conversation API has no Apple time picker message",
     quickReply: "Sinch's Conversation API has no Apple quick reply message",
+    // A rich link always has an image (Apple requires richLinkData.assets), which Sinch has no field for.
+    richLink: "Sinch's Conversation API has no Apple rich link message, so its image would be lost",
   },
 };
 
 /** Why the channel's connector cannot carry this content, or undefined when it can. */
 function connectorRefusal(content: StandardResponseContent, connectorKind: string | undefined): string | undefined {
-  if (connectorKind === undefined) return undefined;
-  const refused = CONTENT_REFUSED_BY_CONNECTOR[connectorKind]?.[content.contentType];
-  if (refused) return refused;
-  // Sinch carries a rich link as text (title and URL); an image it has no field for would be lost.
-  if (connectorKind === 'sinch' && content.contentType === 'richLink' && content.image) {
-    return "Sinch's Conversation API has no Apple rich link message, so its image would be lost (a rich link without an image is sent as its title and URL)";
-  }
-  return undefined;
+  return connectorKind === undefined ? undefined : CONTENT_REFUSED_BY_CONNECTOR[connectorKind]?.[content.contentType];
 }
 
 /**

@@ -48,7 +48,6 @@ function templatesDirectory(): string {
     header: [{ type: 'document', document: { link: 'https://cdn.example.com/statement.pdf', filename: 'statement.pdf' } }],
     body: [{ type: 'text', text: '<$Contact.FirstName$>' }],
   });
-  write('apple_plain_link', { contentType: 'richLink', url: 'https://shop.example.com/orders/<$CustomProperties.OrderId$>', title: 'Track order <$CustomProperties.OrderId$>' });
   return directory;
 }
 
@@ -242,11 +241,6 @@ describe('delivery through the Sinch Conversation API connector', () => {
       expect(response.body.Request.FaultCode).toBe(1020);
       expect(response.body.Request.FaultString).toContain('sinch connector');
       expect(response.body.Request.FaultString).toContain(why);
-    });
-
-    it('a rich link without an image goes as text with its title and URL', async () => {
-      await (await invite('urn:mbid:AQAAY-sinch-2', {}, apple('apple_plain_link', 'urn:mbid:AQAAY-sinch-2')))(sentOrFailed);
-      expect(sinch.sendsTo('urn:mbid:AQAAY-sinch-2').map((body) => body.message)).toEqual([{ text_message: { text: 'Track order A-1042\nhttps://shop.example.com/orders/A-1042' } }]);
     });
   });
 
