@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StandardResponseContent } from './catalog.js';
+import { textWithLinks } from './text-with-links.js';
 import type { RenderContext } from './types.js';
 
 /** The Messages extension that shows Apple's built-in interactive messages. */
@@ -25,10 +26,8 @@ export function appleBody(content: StandardResponseContent, context: RenderConte
   };
   const requestIdentifier = deterministicUuid(context.sessionId, 'request');
   switch (content.contentType) {
-    case 'text': {
-      const links = (content.attachments ?? []).map((attachment) => `${attachment.name}: ${attachment.url}`);
-      return { ...base, type: 'text', body: [content.text, ...links].join('\n') };
-    }
+    case 'text':
+      return { ...base, type: 'text', body: textWithLinks(content) };
     case 'richLink':
       return {
         ...base,

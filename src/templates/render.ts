@@ -2,6 +2,7 @@ import { fault } from '../esp/faults.js';
 import { appleBody } from './apple-body.js';
 import type { ContentType, StandardResponse, StandardResponseContent } from './catalog.js';
 import { renderFieldCodes } from './field-codes.js';
+import { textWithLinks } from './text-with-links.js';
 import type { ChannelType, RenderContext, RenderedMessage } from './types.js';
 import { whatsappTemplateBody, whatsappTextBodies } from './whatsapp-body.js';
 
@@ -71,7 +72,7 @@ function bodiesFor(content: StandardResponseContent, context: RenderContext): Ar
     case 'apple':
       return [appleBody(content, context)];
     case 'sms':
-      return [{ to: context.clientId, from: context.businessId, text: (content as Extract<StandardResponseContent, { contentType: 'text' }>).text }];
+      return [{ to: context.clientId, from: context.businessId, text: textWithLinks(content as Extract<StandardResponseContent, { contentType: 'text' }>) }];
   }
 }
 

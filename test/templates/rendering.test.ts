@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cloneKvList, newKvList } from '../../src/esp/kvlist.js';
 import { loadStandardResponses, TemplateCatalogError, type StandardResponse } from '../../src/templates/catalog.js';
 import { renderFieldCodes } from '../../src/templates/field-codes.js';
-import { renderStandardResponse } from '../../src/templates/render.js';
+import { renderAgentText, renderStandardResponse } from '../../src/templates/render.js';
 import type { RenderContext } from '../../src/templates/types.js';
 import { faultOf } from '../support/faults.js';
 import { SAMPLE_TEMPLATES_DIR } from '../support/gateway.js';
@@ -240,6 +240,11 @@ describe('the standard response catalog', () => {
     for (const url of ['https://<$CustomProperties.Host$>/a.png', 'https://cdn.<$CustomProperties.Zone$>.example.com/a.png', '<$CustomProperties.ImageUrl$>', 'https://user@<$CustomProperties.Host$>/a.png', 'file:///etc/passwd', 'ftp://example.com/a.png']) {
       expect(problemsOf({ 'host.json': link(url) }), url).toEqual([expect.stringMatching(/^host.json: image.url: must be an http\(s\) URL whose host is written out/)]);
     }
+  });
+
+  it('an SMS text keeps its attachments, as name: url lines after the text (SMS has no attachments of its own)', () => {
+    const sms = renderAgentText('Your invoice', [{ name: 'invoice.pdf', url: 'https://cdn.example.com/i/7.pdf' }], context({ channelType: 'sms' }));
+    expect(sms.bodies).toEqual([{ to: '+15551230001', from: '+15550001111', text: 'Your invoice\ninvoice.pdf: https://cdn.example.com/i/7.pdf' }]);
   });
 
   it('unknown ids, constructor and __proto__ included, are not found', () => {
