@@ -55,6 +55,19 @@ describe('idempotency and dry run', () => {
     expect(await sendCount('+15551230203')).toBe(1);
   });
 
+  it('an integer and the same digits as text are the same request: the replay answers the first session, not 1030', async () => {
+    // ValueInt 171 and "171" are one parameter value (docs/protocol.md#idempotency): XML and log forms carry no JSON types.
+    const withOrder = (order: number | string, agent: number | string) =>
+      jsonInvite({ parameters: { _umsClientId: '+15551230209', CustomProperties: { OrderId: order, Track: 'A1042' } }, userData: { LastCalledAgent_EmployeeID: agent } });
+    const first = await post(withOrder(171, '7102'), { 'Idempotency-Key': 'typed-171' });
+    const replay = await post(withOrder('171', 7102), { 'Idempotency-Key': 'typed-171' });
+    expect(first.status, first.text).toBe(200);
+    expect([replay.status, replay.body.Request._umsChatSessionId]).toEqual([200, first.body.Request._umsChatSessionId]);
+    expect(await sendCount('+15551230209')).toBe(1);
+    // A different value under the key is still another request.
+    expect((await post(withOrder(172, 7102), { 'Idempotency-Key': 'typed-171' })).body.Request.FaultCode).toBe(1030);
+  });
+
   it('keys are scoped per tenant', async () => {
     const t1 = await post(jsonInvite({ parameters: { _umsClientId: '+15551230204' } }), { 'Idempotency-Key': 'shared-key' });
     const t2 = await post(
