@@ -1,13 +1,34 @@
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestGateway, TENANT1_KEY, TENANT2_KEY, type TestGateway } from '../support/gateway.js';
+import { eventually, SAMPLE_TEMPLATES_DIR, startTestGateway, TENANT1_KEY, TENANT2_KEY, type TestGateway } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
+import { scratchDirectory } from '../support/scratch.js';
+
+/** The sample templates and one that shows the session's id and creation time, which a dry run fixes. */
+function templatesWithCreationDate(): string {
+  const directory = join(scratchDirectory('idem-templates'), 'templates');
+  cpSync(SAMPLE_TEMPLATES_DIR, directory, { recursive: true });
+  const template = {
+    contentType: 'notification',
+    id: 'b7d1c0de@request_received',
+    language: 'en_US',
+    body: [
+      { type: 'text', text: '<$Interaction.Id$>' },
+      { type: 'text', text: '<$Interaction.DateCreated$>' },
+    ],
+  };
+  writeFileSync(join(directory, 'request_received.json'), JSON.stringify(template));
+  return directory;
+}
 
 describe('idempotency and dry run', () => {
   let gateway: TestGateway;
+  const templatesDir = templatesWithCreationDate();
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ label: 'idem' });
+    gateway = await startTestGateway({ label: 'idem', templatesDir });
   });
   afterAll(async () => gateway?.dispose());
 
@@ -108,6 +129,14 @@ describe('idempotency and dry run', () => {
     const first = await post(body, {}, TENANT1_KEY, '/esp?dryRun=true');
     const second = await post(body, {}, TENANT1_KEY, '/esp?dryRun=true');
     expect(first.body.Request.Rendered).toBe(second.body.Request.Rendered);
+  });
+
+  it('a dry run renders Interaction.DateCreated as the fixed date 1970-01-01T00:00:00Z and Interaction.Id as 0000000000000000', async () => {
+    const body = jsonInvite({ parameters: { _umsClientId: '+15551230210', StandardResponseId: 'request_received' } });
+    const dry = await post(body, {}, TENANT1_KEY, '/esp?dryRun=true');
+    expect(dry.status, dry.text).toBe(200);
+    const rendered = JSON.parse(dry.body.Request.Rendered as string);
+    expect(rendered.template.components).toEqual([{ type: 'body', parameters: [{ type: 'text', text: '0000000000000000' }, { type: 'text', text: '1970-01-01T00:00:00Z' }] }]);
   });
 
   it('a dry run still answers faults', async () => {

@@ -120,7 +120,8 @@ describe('provider webhooks: tenants, replays and shapes', () => {
       const sent = await bed.inviteSent(7, 'wa', '+15557000006');
       const before = await redisState(sent.sessionId);
       const statuses = whatsappStatuses(phoneNumberId(7), [{ id: wamidOf('+15557000006'), status: 'read' }]);
-      for (const headers of [{}, { 'X-Hub-Signature-256': '' }, { 'X-Hub-Signature-256': 'sha256=' }]) {
+      const headerCases: Array<Record<string, string>> = [{}, { 'X-Hub-Signature-256': '' }, { 'X-Hub-Signature-256': 'sha256=' }];
+      for (const headers of headerCases) {
         const answer = await unsigned('/webhooks/whatsapp', statuses, headers);
         expect([answer.status, answer.body]).toEqual([401, { error: 'bad or missing X-Hub-Signature-256' }]);
       }
