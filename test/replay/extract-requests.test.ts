@@ -104,6 +104,44 @@ describe('extracting logged InviteToChat requests', () => {
     });
   });
 
+  it('pairs by peer as well: two peers with one ReferenceId get their own replies, whichever peer answers first', async () => {
+    const invite = (time: string, peer: string, ref: number, clientId: string) => [
+      `${time} Trc 04541 Message Request3rdServer sent to '${peer}'`,
+      `\tAttributeReferenceID\t${ref}`,
+      '\tAttributeRequest\t[212] 00 05 00 00..',
+      "\t\t'AppName'\t'IVR_Main'",
+      "\t\t'Service'\t'ChatService'",
+      "\t\t'Method'\t'InviteToChat'",
+      `\t\t'Parameters'(list)\t'_umsClientId'\t'${clientId}'`,
+    ];
+    const reply = (time: string, peer: string, ref: number, sessionId: string) => [
+      `${time} Trc 04542 Message Event3rdServerResponse received from '${peer}'`,
+      `\tAttributeReferenceID\t${ref}`,
+      '\tAttributeRequest\t[40] 00 01 00 00..',
+      `\t\t'_umsChatSessionId'\t'${sessionId}'`,
+    ];
+    const log = [
+      // ReferenceId 5: the earlier peer answers first.
+      ...invite('09:00:00.100', 'DMS_01', 5, '+15551239101'),
+      ...invite('09:00:00.200', 'DMS_02', 5, '+15551239102'),
+      ...reply('09:00:00.300', 'DMS_01', 5, '0000000000000101'),
+      ...reply('09:00:00.400', 'DMS_02', 5, '0000000000000102'),
+      // ReferenceId 6: the later peer answers first.
+      ...invite('09:00:01.100', 'DMS_01', 6, '+15551239103'),
+      ...invite('09:00:01.200', 'DMS_02', 6, '+15551239104'),
+      ...reply('09:00:01.300', 'DMS_02', 6, '0000000000000104'),
+      ...reply('09:00:01.400', 'DMS_01', 6, '0000000000000103'),
+    ].join('\n');
+    const requests = (await collect(writeLog('server.log', log))).filter((item) => item.kind === 'request');
+    const pairs = requests.map((item) => [clientOf(item), item.kind === 'request' ? item.peer : undefined, item.kind === 'request' ? item.reply : undefined]);
+    expect(pairs).toEqual(
+      expect.arrayContaining(
+        ['01', '02', '03', '04'].map((n) => [`+155512391${n}`, n === '01' || n === '03' ? 'DMS_01' : 'DMS_02', expect.objectContaining({ kind: 'response', sessionId: `00000000000001${n}` })]),
+      ),
+    );
+    expect(pairs).toHaveLength(4);
+  });
+
   it('reports broken and cut-off messages as unparsed with their line, and counts the lines outside any message', async () => {
     const items = await collect(writeLog('server.log', LOG));
     expect(items.filter((item) => item.kind === 'unparsed')).toEqual([
