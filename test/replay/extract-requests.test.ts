@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { extractRequests, parseLoggedRequest, type ReplayItem } from '../../src/replay/extract-requests.js';
 import { scratchDirectory } from '../support/scratch.js';
+import { tabRequest, tabResponse } from '../support/tab-log.js';
 
 /** A day of server log written for the purpose: two clients, recycled ReferenceIds, noise, a broken and a cut-off message. */
 const LOG = [
@@ -105,32 +106,18 @@ describe('extracting logged InviteToChat requests', () => {
   });
 
   it('pairs by peer as well: two peers with one ReferenceId get their own replies, whichever peer answers first', async () => {
-    const invite = (time: string, peer: string, ref: number, clientId: string) => [
-      `${time} Trc 04541 Message Request3rdServer sent to '${peer}'`,
-      `\tAttributeReferenceID\t${ref}`,
-      '\tAttributeRequest\t[212] 00 05 00 00..',
-      "\t\t'AppName'\t'IVR_Main'",
-      "\t\t'Service'\t'ChatService'",
-      "\t\t'Method'\t'InviteToChat'",
-      `\t\t'Parameters'(list)\t'_umsClientId'\t'${clientId}'`,
-    ];
-    const reply = (time: string, peer: string, ref: number, sessionId: string) => [
-      `${time} Trc 04542 Message Event3rdServerResponse received from '${peer}'`,
-      `\tAttributeReferenceID\t${ref}`,
-      '\tAttributeRequest\t[40] 00 01 00 00..',
-      `\t\t'_umsChatSessionId'\t'${sessionId}'`,
-    ];
+    const invite = (time: string, peer: string, ref: number, clientId: string) => tabRequest(time, peer, ref, [`'_umsClientId'\t'${clientId}'`]);
     const log = [
       // ReferenceId 5: the earlier peer answers first.
       ...invite('09:00:00.100', 'DMS_01', 5, '+15551239101'),
       ...invite('09:00:00.200', 'DMS_02', 5, '+15551239102'),
-      ...reply('09:00:00.300', 'DMS_01', 5, '0000000000000101'),
-      ...reply('09:00:00.400', 'DMS_02', 5, '0000000000000102'),
+      ...tabResponse('09:00:00.300', 'DMS_01', 5, '0000000000000101'),
+      ...tabResponse('09:00:00.400', 'DMS_02', 5, '0000000000000102'),
       // ReferenceId 6: the later peer answers first.
       ...invite('09:00:01.100', 'DMS_01', 6, '+15551239103'),
       ...invite('09:00:01.200', 'DMS_02', 6, '+15551239104'),
-      ...reply('09:00:01.300', 'DMS_02', 6, '0000000000000104'),
-      ...reply('09:00:01.400', 'DMS_01', 6, '0000000000000103'),
+      ...tabResponse('09:00:01.300', 'DMS_02', 6, '0000000000000104'),
+      ...tabResponse('09:00:01.400', 'DMS_01', 6, '0000000000000103'),
     ].join('\n');
     const requests = (await collect(writeLog('server.log', log))).filter((item) => item.kind === 'request');
     const pairs = requests.map((item) => [clientOf(item), item.kind === 'request' ? item.peer : undefined, item.kind === 'request' ? item.reply : undefined]);
