@@ -161,6 +161,14 @@ describe('ESP fault table', () => {
     expectFault(await post(body), 1012, 400, /_umsChannel "nope"/);
   });
 
+  it('when the business id is unknown and a parameter is malformed, then the business id (1013) is answered, not the format (1011)', async () => {
+    // The contract order: channel and business id come before parameter formats.
+    const malformed = [{ _umsClientId: 'not-a-number' }, { TerminateSessionFlag: 'maybe' }, { ChatQueueKey: 'no-tenant' }];
+    for (const parameters of malformed) {
+      expectFault(await post(jsonInvite({ parameters: { _umsBusinessId: '+15559999999', ...parameters } })), 1013, 400, /_umsBusinessId "\+15559999999"/);
+    }
+  });
+
   afterAll(() => {
     // 1050 (Redis down), 1099 (unexpected) and 1023 (a failed CRM lookup, enrichment.test.ts)
     // have files of their own.

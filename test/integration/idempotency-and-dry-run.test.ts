@@ -1,13 +1,34 @@
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestGateway, TENANT1_KEY, TENANT2_KEY, type TestGateway } from '../support/gateway.js';
+import { eventually, SAMPLE_TEMPLATES_DIR, startTestGateway, TENANT1_KEY, TENANT2_KEY, type TestGateway } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
+import { scratchDirectory } from '../support/scratch.js';
+
+/** The sample templates and one that shows the session's id and creation time, which a dry run fixes. */
+function templatesWithCreationDate(): string {
+  const directory = join(scratchDirectory('idem-templates'), 'templates');
+  cpSync(SAMPLE_TEMPLATES_DIR, directory, { recursive: true });
+  const template = {
+    contentType: 'notification',
+    id: 'b7d1c0de@request_received',
+    language: 'en_US',
+    body: [
+      { type: 'text', text: '<$Interaction.Id$>' },
+      { type: 'text', text: '<$Interaction.DateCreated$>' },
+    ],
+  };
+  writeFileSync(join(directory, 'request_received.json'), JSON.stringify(template));
+  return directory;
+}
 
 describe('idempotency and dry run', () => {
   let gateway: TestGateway;
+  const templatesDir = templatesWithCreationDate();
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ label: 'idem' });
+    gateway = await startTestGateway({ label: 'idem', templatesDir });
   });
   afterAll(async () => gateway?.dispose());
 
@@ -55,6 +76,19 @@ describe('idempotency and dry run', () => {
     expect(await sendCount('+15551230203')).toBe(1);
   });
 
+  it('an integer and the same digits as text are the same request: the replay answers the first session, not 1030', async () => {
+    // ValueInt 171 and "171" are one parameter value (docs/protocol.md#idempotency): XML and log forms carry no JSON types.
+    const withOrder = (order: number | string, agent: number | string) =>
+      jsonInvite({ parameters: { _umsClientId: '+15551230209', CustomProperties: { OrderId: order, Track: 'A1042' } }, userData: { LastCalledAgent_EmployeeID: agent } });
+    const first = await post(withOrder(171, '7102'), { 'Idempotency-Key': 'typed-171' });
+    const replay = await post(withOrder('171', 7102), { 'Idempotency-Key': 'typed-171' });
+    expect(first.status, first.text).toBe(200);
+    expect([replay.status, replay.body.Request._umsChatSessionId]).toEqual([200, first.body.Request._umsChatSessionId]);
+    expect(await sendCount('+15551230209')).toBe(1);
+    // A different value under the key is still another request.
+    expect((await post(withOrder(172, 7102), { 'Idempotency-Key': 'typed-171' })).body.Request.FaultCode).toBe(1030);
+  });
+
   it('keys are scoped per tenant', async () => {
     const t1 = await post(jsonInvite({ parameters: { _umsClientId: '+15551230204' } }), { 'Idempotency-Key': 'shared-key' });
     const t2 = await post(
@@ -95,6 +129,14 @@ describe('idempotency and dry run', () => {
     const first = await post(body, {}, TENANT1_KEY, '/esp?dryRun=true');
     const second = await post(body, {}, TENANT1_KEY, '/esp?dryRun=true');
     expect(first.body.Request.Rendered).toBe(second.body.Request.Rendered);
+  });
+
+  it('a dry run renders Interaction.DateCreated as the fixed date 1970-01-01T00:00:00Z and Interaction.Id as 0000000000000000', async () => {
+    const body = jsonInvite({ parameters: { _umsClientId: '+15551230210', StandardResponseId: 'request_received' } });
+    const dry = await post(body, {}, TENANT1_KEY, '/esp?dryRun=true');
+    expect(dry.status, dry.text).toBe(200);
+    const rendered = JSON.parse(dry.body.Request.Rendered as string);
+    expect(rendered.template.components).toEqual([{ type: 'body', parameters: [{ type: 'text', text: '0000000000000000' }, { type: 'text', text: '1970-01-01T00:00:00Z' }] }]);
   });
 
   it('a dry run still answers faults', async () => {

@@ -112,6 +112,34 @@ describe('provider webhooks: tenants, replays and shapes', () => {
     expect((await bed.session(7, sent.sessionId)).delivery).toBe('read');
   });
 
+  describe('a request without a signature', () => {
+    const unsigned = (path: string, payload: unknown, headers: Record<string, string> = {}) =>
+      request(bed.app).post(path).set('Content-Type', 'application/json').set(headers).send(JSON.stringify(payload));
+
+    it('/webhooks/whatsapp: no X-Hub-Signature-256, or an empty one, is 401 and changes nothing', async () => {
+      const sent = await bed.inviteSent(7, 'wa', '+15557000006');
+      const before = await redisState(sent.sessionId);
+      const statuses = whatsappStatuses(phoneNumberId(7), [{ id: wamidOf('+15557000006'), status: 'read' }]);
+      const headerCases: Array<Record<string, string>> = [{}, { 'X-Hub-Signature-256': '' }, { 'X-Hub-Signature-256': 'sha256=' }];
+      for (const headers of headerCases) {
+        const answer = await unsigned('/webhooks/whatsapp', statuses, headers);
+        expect([answer.status, answer.body]).toEqual([401, { error: 'bad or missing X-Hub-Signature-256' }]);
+      }
+      expect(await redisState(sent.sessionId)).toEqual(before);
+      expect((await bed.session(7, sent.sessionId)).delivery).toBe('sent');
+    });
+
+    it('/webhooks/apple and /webhooks/sinch: no signature headers is 401 and changes nothing', async () => {
+      const apple = await bed.inviteSent(7, 'apple', 'urn:mbid:AQAAY-unsigned');
+      const sinch = await bed.inviteSent(7, 'sinch', '+15557000007');
+      const before = [await redisState(apple.sessionId), await redisState(sinch.sessionId)];
+      const appleAnswer = await unsigned('/webhooks/apple', { id: apple.providerMessageId, status: 'read', destinationId: 'urn:mbid:AQAAY-unsigned' });
+      const sinchAnswer = await unsigned('/webhooks/sinch', sinchReport(sinchAppId(7), sinch.providerMessageId, 'READ'));
+      expect([appleAnswer.status, sinchAnswer.status]).toEqual([401, 401]);
+      expect([await redisState(apple.sessionId), await redisState(sinch.sessionId)]).toEqual(before);
+    });
+  });
+
   describe('replays', () => {
     it('a correctly signed Sinch callback with a timestamp outside the window is 401 and changes nothing', async () => {
       const sent = await bed.inviteSent(7, 'sinch', '+15557000004');

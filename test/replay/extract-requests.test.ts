@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { extractRequests, parseLoggedRequest, type ReplayItem } from '../../src/replay/extract-requests.js';
 import { scratchDirectory } from '../support/scratch.js';
+import { tabRequest, tabResponse } from '../support/tab-log.js';
 
 /** A day of server log written for the purpose: two clients, recycled ReferenceIds, noise, a broken and a cut-off message. */
 const LOG = [
@@ -102,6 +103,30 @@ describe('extracting logged InviteToChat requests', () => {
       _umsBusinessId: '+15550001111',
       Contact: { FirstName: 'Ana', LastName: 'Silva' },
     });
+  });
+
+  it('pairs by peer as well: two peers with one ReferenceId get their own replies, whichever peer answers first', async () => {
+    const invite = (time: string, peer: string, ref: number, clientId: string) => tabRequest(time, peer, ref, [`'_umsClientId'\t'${clientId}'`]);
+    const log = [
+      // ReferenceId 5: the earlier peer answers first.
+      ...invite('09:00:00.100', 'DMS_01', 5, '+15551239101'),
+      ...invite('09:00:00.200', 'DMS_02', 5, '+15551239102'),
+      ...tabResponse('09:00:00.300', 'DMS_01', 5, '0000000000000101'),
+      ...tabResponse('09:00:00.400', 'DMS_02', 5, '0000000000000102'),
+      // ReferenceId 6: the later peer answers first.
+      ...invite('09:00:01.100', 'DMS_01', 6, '+15551239103'),
+      ...invite('09:00:01.200', 'DMS_02', 6, '+15551239104'),
+      ...tabResponse('09:00:01.300', 'DMS_02', 6, '0000000000000104'),
+      ...tabResponse('09:00:01.400', 'DMS_01', 6, '0000000000000103'),
+    ].join('\n');
+    const requests = (await collect(writeLog('server.log', log))).filter((item) => item.kind === 'request');
+    const pairs = requests.map((item) => [clientOf(item), item.kind === 'request' ? item.peer : undefined, item.kind === 'request' ? item.reply : undefined]);
+    expect(pairs).toEqual(
+      expect.arrayContaining(
+        ['01', '02', '03', '04'].map((n) => [`+155512391${n}`, n === '01' || n === '03' ? 'DMS_01' : 'DMS_02', expect.objectContaining({ kind: 'response', sessionId: `00000000000001${n}` })]),
+      ),
+    );
+    expect(pairs).toHaveLength(4);
   });
 
   it('reports broken and cut-off messages as unparsed with their line, and counts the lines outside any message', async () => {

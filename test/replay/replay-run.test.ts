@@ -13,31 +13,9 @@ import { listKeys } from '../support/redis.js';
 import { eventually, SAMPLE_TEMPLATES_DIR, startTestGateway, TENANT1_KEY, type TestGateway } from '../support/gateway.js';
 import { runBin, spawnBin } from '../support/bin.js';
 import { scratchDirectory } from '../support/scratch.js';
+import { tabRequest, tabResponse } from '../support/tab-log.js';
 
-/** Tab-style request block from a client, as URS logs it. */
-function tabRequest(time: string, peer: string, ref: number, parameters: string[]): string[] {
-  return [
-    `${time} Trc 04541 Message Request3rdServer sent to '${peer}'`,
-    `\tAttributeReferenceID\t${ref}`,
-    '\tAttributeRequest\t[212] 00 05 00 00..',
-    "\t\t'AppName'\t'IVR_Main'",
-    "\t\t'Service'\t'ChatService'",
-    "\t\t'Method'\t'InviteToChat'",
-    `\t\t'Parameters'(list)\t${parameters[0]}`,
-    ...parameters.slice(1).map((line) => `\t\t\t${line}`),
-    '\tAttributeUserData\t[61] 00 02 00 00..',
-    "\t\t'GCTI_Chat_SubmitAsOutbound'\t'true'",
-    "\t\t'StoreName'\t'Main St'",
-    "\t\t'PhoneNumber'\t'+15557770001'",
-  ];
-}
-
-const response = (time: string, peer: string, ref: number) => [
-  `${time} Trc 04542 Message Event3rdServerResponse received from '${peer}'`,
-  `\tAttributeReferenceID\t${ref}`,
-  '\tAttributeRequest\t[40] 00 01 00 00..',
-  "\t\t'_umsChatSessionId'\t'0000GaBNKN2Q0021'",
-];
+const response = (time: string, peer: string, ref: number) => tabResponse(time, peer, ref);
 
 const faultReply = (time: string, peer: string, ref: number, code: number, text: string) => [
   `${time} Trc 04542 Message Event3rdServerFault received from '${peer}'`,

@@ -132,3 +132,14 @@ export function peakPerSecond(sends: ReceivedSend[]): number {
   }
   return peak;
 }
+
+/**
+ * The sends that came sooner than a pace of `perSecond` allows, counted from `since` (ms, a time
+ * before the first send could take its slot). A paced number's k-th send (from 0) takes a slot no
+ * sooner than `since + k / perSecond`, and is received after its slot: a loaded machine only makes
+ * sends later, so unlike a count per wall-clock window this bound never fails for a slow run.
+ */
+export function sendsAheadOfPace(sends: ReceivedSend[], perSecond: number, since: number): Array<{ send: number; at: number; earliest: number }> {
+  const times = sends.map((send) => send.at).sort((a, b) => a - b);
+  return times.map((at, k) => ({ send: k, at: at - since, earliest: (k * 1_000) / perSecond })).filter(({ at, earliest }) => at < earliest);
+}
