@@ -124,51 +124,103 @@ export const configSchema = z.strictObject({
   tenants: z.array(tenant).min(1),
   limits: z
     .strictObject({
-      /** Largest `POST /esp` body, bytes. */
+      /**
+       * Largest `POST /esp` body, in bytes; larger is 413 (fault 1001).
+       * @defaultValue 262144 (256 KiB)
+       */
       bodyBytes: z.number().int().positive().default(262_144),
-      /** How deep KVLists may nest in a `POST /esp` body, levels (`Request` is 1, `Parameters` 2, `Contact` 3); default 32. Deeper is fault 1001. */
+      /**
+       * How deep KVLists may nest in a `POST /esp` body, in levels (`Request` is 1, `Parameters` 2,
+       * `Contact` 3), 3 to 256; deeper is fault 1001.
+       * @defaultValue 32
+       */
       maxNestingDepth: z.number().int().min(3).max(256).default(32),
-      /** How long session records live in Redis, seconds (7 days). */
+      /**
+       * How long session records live in Redis, in seconds.
+       * @defaultValue 604800 (7 days)
+       */
       sessionTtlSeconds: z.number().int().positive().default(604_800),
-      /** Invites of one tenant waiting for delivery before 1050 is answered. */
+      /**
+       * Invites of one tenant waiting for delivery before fault 1050 is answered.
+       * @defaultValue 100000
+       */
       queueLimitPerTenant: z.number().int().positive().default(100_000),
-      /** Approximate MAXLEN of each chat-queue stream. */
+      /**
+       * Approximate MAXLEN of each chat-queue stream, in entries.
+       * @defaultValue 100000
+       */
       chatQueueMaxLen: z.number().int().positive().default(100_000),
-      /** Seconds an open session may go with no message either way before it ends (reason `idle`); default 86,400 (24 h). */
+      /**
+       * Seconds an open session may go with no message either way before it ends (reason `idle`).
+       * @defaultValue 86400 (24 h)
+       */
       sessionIdleSeconds: z.number().int().positive().default(86_400),
-      /** Milliseconds a Redis command may take on the request path before 1050. */
+      /**
+       * Milliseconds a Redis command may take on the request path before fault 1050.
+       * @defaultValue 2000
+       */
       redisCommandTimeoutMs: z.number().int().positive().default(2_000),
       /**
-       * Seconds a provider webhook's signed timestamp may be away from now (Sinch, `X-Invite-Signature`)
-       * before it is refused as a replay; default 300 (5 minutes).
+       * Seconds a provider webhook's signed timestamp (Sinch, `X-Invite-Signature`) may be away from
+       * now before it is refused as a replay.
+       * @defaultValue 300 (5 minutes)
        */
       webhookToleranceSeconds: z.number().int().positive().default(300),
       /**
        * Seconds a provider status report (message id, status) is remembered so a replayed one changes
-       * nothing (WhatsApp signatures carry no timestamp); default 86,400 (24 h).
+       * nothing (WhatsApp signatures carry no timestamp).
+       * @defaultValue 86400 (24 h)
        */
       webhookDedupeSeconds: z.number().int().positive().default(86_400),
       /**
        * Milliseconds SIGTERM/SIGINT waits for the requests in flight to be answered and the
-       * keep-alive connections to close before cutting those still open (10 s).
+       * keep-alive connections to close before cutting those still open.
+       * @defaultValue 10000
        */
       shutdownGraceMs: z.number().int().positive().default(10_000),
-      /** Largest `POST /campaigns` JSON body, bytes (20 MiB): it is read whole, so big lists belong in CSV. */
+      /**
+       * Largest `POST /campaigns` JSON body, in bytes: it is read whole, so big lists belong in CSV.
+       * @defaultValue 20971520 (20 MiB)
+       */
       campaignJsonBytes: z.number().int().positive().default(20_971_520),
-      /** Largest `POST /campaigns` CSV body, bytes (100 MiB: a million rows of 100 bytes); it streams, memory stays flat. */
+      /**
+       * Largest `POST /campaigns` CSV body, in bytes; it streams, memory stays flat.
+       * @defaultValue 104857600 (100 MiB: a million rows of 100 bytes)
+       */
       campaignCsvBytes: z.number().int().positive().default(104_857_600),
-      /** Longest value in one CSV field, UTF-8 bytes (4096: four times WhatsApp's 1024-character template text). */
+      /**
+       * Longest value in one CSV field, in UTF-8 bytes.
+       * @defaultValue 4096 (four times WhatsApp's 1024-character template text)
+       */
       csvFieldBytes: z.number().int().positive().default(4_096),
-      /** Longest CSV line (one recipient, every field), bytes (65,536): refused as soon as that much is read. */
+      /**
+       * Longest CSV line (one recipient, every field), in bytes: refused as soon as that much is read.
+       * @defaultValue 65536
+       */
       csvLineBytes: z.number().int().positive().default(65_536),
-      /** Most recipients in one campaign, JSON or CSV, rows (1,000,000; each row is a Redis hash field). */
+      /**
+       * Most recipients in one campaign, JSON or CSV, in rows (each row is a Redis hash field).
+       * @defaultValue 1000000
+       */
       campaignRows: z.number().int().positive().default(1_000_000),
     })
     .prefault({}),
   retry: z
     .strictObject({
+      /**
+       * Delivery attempts of a retryable provider error, the first included.
+       * @defaultValue 8
+       */
       attempts: z.number().int().positive().default(8),
+      /**
+       * First backoff, in milliseconds; it doubles each attempt, with jitter, honouring `Retry-After`.
+       * @defaultValue 1000
+       */
       baseDelayMs: z.number().int().positive().default(1_000),
+      /**
+       * Longest backoff, in milliseconds.
+       * @defaultValue 300000 (5 minutes)
+       */
       maxDelayMs: z.number().int().positive().default(300_000),
     })
     .prefault({}),

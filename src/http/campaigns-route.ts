@@ -7,7 +7,7 @@ import { checkColumnsCanRender, dryRunCampaign, type DryRunReport } from '../cam
 import { campaignRequestList, type CampaignRunner } from '../campaigns/campaign-runner.js';
 import type { CampaignRowData, CampaignStore, RowState } from '../campaigns/campaign-store.js';
 import { EspFault, fault } from '../esp/faults.js';
-import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable.js';
+import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from '../redis/unavailable.js';
 import type { InviteToChat } from '../invite/invite-to-chat.js';
 import { writeJsonReply } from '../esp/reply.js';
 import { validateInvite } from '../invite/validate-invite.js';
@@ -17,6 +17,7 @@ import type { StandardResponseCatalog } from '../templates/catalog.js';
 import { requireTenant, type ApiKeys } from './auth.js';
 import { bodyProblem, logBodyProblem } from './body-errors.js';
 import { describeJsonProblem, findJsonProblem } from './json-text.js';
+import { badRequest, conflict, notFound } from './errors.js';
 
 export interface CampaignsRouteDependencies {
   apiKeys: ApiKeys;
@@ -36,7 +37,7 @@ const PLACEHOLDER_CLIENT_ID = '+10000000000';
 
 /** `POST /campaigns`, `GET /campaigns/:id`, `GET /campaigns/:id/rows`, pause/resume/cancel (docs/protocol.md#campaigns). */
 export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDependencies): void {
-  const authenticate = requireTenant(deps.apiKeys, (response, refusal) => void response.status(401).json(faultBody(fault('unauthenticated', refusal))));
+  const authenticate = requireTenant(deps.apiKeys);
 
   // A JSON campaign is read whole (up to limits.campaignJsonBytes); a CSV one streams row by row.
   const readJsonBody = express.raw({ type: () => true, limit: deps.limits.campaignJsonBytes });
@@ -59,15 +60,14 @@ export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDepende
 
   app.get('/campaigns/:id', authenticate, async (request, response) => {
     const campaign = await ownCampaign(deps, request, response);
-    if (!campaign) return;
     const { campaignId, name, state, total, counts } = campaign;
     response.json({ campaignId, name, state, total, counts });
   });
 
   app.get('/campaigns/:id/rows', authenticate, async (request, response) => {
-    if (!(await ownCampaign(deps, request, response))) return;
+    await ownCampaign(deps, request, response);
     const state = String(request.query.state ?? 'refused') as RowState;
-    if (!['refused', 'failed', 'duplicate'].includes(state)) return void response.status(400).json({ error: 'state must be refused, failed or duplicate' });
+    if (!['refused', 'failed', 'duplicate'].includes(state)) throw badRequest('state must be refused, failed or duplicate');
     const offset = Math.max(0, Number(request.query.offset ?? 0) || 0);
     const limit = Math.min(1000, Math.max(1, Number(request.query.limit ?? 100) || 100));
     const page = await deps.campaigns.rowsInState(String(request.params.id), state, offset, limit);
@@ -91,9 +91,8 @@ export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDepende
   ] as const) {
     app.post(`/campaigns/:id/${action}`, authenticate, async (request, response) => {
       const campaign = await ownCampaign(deps, request, response);
-      if (!campaign) return;
       if (!(await deps.campaigns.changeState(campaign.campaignId, [...from], to))) {
-        return void response.status(409).json({ error: `campaign ${campaign.campaignId} is ${campaign.state}: it cannot ${action}` });
+        throw conflict(`campaign ${campaign.campaignId} is ${campaign.state}: it cannot ${action}`);
       }
       if (to === 'running') await deps.runner.kick(campaign.campaignId);
       response.json({ campaignId: campaign.campaignId, state: to });
@@ -262,10 +261,7 @@ function checkSharedParameters(deps: CampaignsRouteDependencies, tenant: TenantC
 async function ownCampaign(deps: CampaignsRouteDependencies, request: Request, response: Response) {
   const campaign = await deps.campaigns.get(String(request.params.id));
   // Another tenant's campaign answers like an unknown one.
-  if (!campaign || campaign.tenant !== (response.locals.tenant as TenantConfig).id) {
-    response.status(404).json({ error: 'not found' });
-    return undefined;
-  }
+  if (!campaign || campaign.tenant !== (response.locals.tenant as TenantConfig).id) throw notFound();
   return campaign;
 }
 

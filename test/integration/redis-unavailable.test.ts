@@ -53,7 +53,7 @@ describe('when Redis is unavailable', () => {
     expect((await request(gateway.app!).get('/readyz')).status).toBe(503);
     const session = await request(gateway.app!).get('/sessions/0000000000000001').set('X-Api-Key', TENANT1_KEY);
     expect(session.status).toBe(503);
-    expect(session.body).toEqual({ error: 'Redis is unavailable; try again later' });
+    expect(session.body).toEqual({ error: 'Redis is unavailable; try again later', code: 'redis_unavailable' });
   });
 });
 
