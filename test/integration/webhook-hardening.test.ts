@@ -123,7 +123,7 @@ describe('provider webhooks: tenants, replays and shapes', () => {
       const headerCases: Array<Record<string, string>> = [{}, { 'X-Hub-Signature-256': '' }, { 'X-Hub-Signature-256': 'sha256=' }];
       for (const headers of headerCases) {
         const answer = await unsigned('/webhooks/whatsapp', statuses, headers);
-        expect([answer.status, answer.body]).toEqual([401, { error: 'bad or missing X-Hub-Signature-256' }]);
+        expect([answer.status, answer.body]).toEqual([401, { error: 'bad or missing X-Hub-Signature-256', code: 'bad_signature' }]);
       }
       expect(await redisState(sent.sessionId)).toEqual(before);
       expect((await bed.session(7, sent.sessionId)).delivery).toBe('sent');
