@@ -8,7 +8,6 @@ import { credentialsFingerprint } from './config/credentials.js';
 import { checkEnrichmentConfig, Enricher } from './enrichment/enricher.js';
 import { CampaignRunner, createCampaignQueue, startCampaignWorker } from './campaigns/campaign-runner.js';
 import { CampaignStore } from './campaigns/campaign-store.js';
-import type { SessionChange } from './sessions/session-store.js';
 import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
@@ -94,7 +93,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     config.limits.sessionTtlSeconds,
     async (change) => {
       await toTenantWebhook(change);
-      await trackCampaignRow(change, campaigns);
+      await campaigns.followSession(change);
     },
     clock,
     config.limits.chatQueueMaxLen,
@@ -255,15 +254,6 @@ function startWorker(options: GatewayOptions, store: SessionStore, messages: Mes
       await closeConnection(connection);
     },
   };
-}
-
-/**
- * Mirrors a campaign invite's delivery into its campaign row, so the campaign's counts follow.
- * `none` and `pending` never move a row (a row is `pending` from its creation).
- */
-async function trackCampaignRow(change: SessionChange, campaigns: CampaignStore): Promise<void> {
-  if (!change.campaign || change.delivery === 'none' || change.delivery === 'pending') return;
-  await campaigns.recordDelivery(change.campaign.campaignId, change.campaign.row, change.delivery, change.error?.code ?? '');
 }
 
 /** QUIT when Redis answers (pending replies arrive first); otherwise just stop reconnecting. */

@@ -113,9 +113,7 @@ export class InviteToChat {
   private render(command: InviteCommand, sessionId: string, createdAt: string): RenderedMessage | null {
     const id = command.standardResponseId;
     if (!id) return null;
-    const standardResponse = this.deps.catalog.get(id);
-    if (!standardResponse) throw fault('unknownStandardResponse', `StandardResponseId "${id}" is not a known standard response`);
-    return renderStandardResponse(standardResponse, {
+    return renderStandardResponse(this.deps.catalog.require(id), {
       channelType: command.channel.type,
       clientId: command.clientId,
       businessId: command.businessId,
