@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHAT_QUEUE_KEY } from '../esp/chat-queue-key.js';
 
 /**
  * The gateway's JSON configuration (docs/protocol.md#configuration). Every object is strict: an unknown key is a
@@ -89,9 +90,6 @@ const enrichment = z.strictObject({
   cacheSeconds: z.number().int().min(0).default(300),
   onFailure: z.enum(['continue', 'refuse']).default('continue'),
 });
-
-/** `<tenant-id>:<chat endpoint name>`, e.g. `1:session-WA-inbound`. */
-export const CHAT_QUEUE_KEY = /^(\d+):([A-Za-z0-9][A-Za-z0-9._-]{0,127})$/;
 
 const channel = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore'),

@@ -9,7 +9,7 @@ import type { Placement, SessionStore } from '../sessions/session-store.js';
 import type { MessageStore } from '../sessions/message-store.js';
 import { DELIVERY_QUEUE_NAME, retryDelayMs, type DeliveryJobData, type RetrySettings } from './delivery-queue.js';
 import { DeliveryFailure } from './outcomes.js';
-import { parseChatQueueKey } from '../invite/chat-queue-key.js';
+import { parseChatQueueKey } from '../esp/chat-queue-key.js';
 
 export interface DeliveryDependencies {
   store: SessionStore;

@@ -2,7 +2,7 @@ import type { ChannelConfig, TenantConfig } from '../config/schema.js';
 import { fault } from '../esp/faults.js';
 import { getEntry, isKvList, newKvList, scalarToString, type KvList, type KvValue } from '../esp/kvlist.js';
 import type { EspRequest } from '../esp/model.js';
-import { isChatQueueKey, parseChatQueueKey } from './chat-queue-key.js';
+import { isChatQueueKey, parseChatQueueKey } from '../esp/chat-queue-key.js';
 import type { InviteCommand, SharedInviteParameters } from './invite-command.js';
 
 /**
