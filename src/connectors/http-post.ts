@@ -1,4 +1,4 @@
-import { DeliveryFailure } from '../delivery/outcomes.js';
+import { DeliveryFailure } from './delivery-failure.js';
 
 /** A provider's HTTP answer, body parsed as JSON when it is JSON. */
 export interface ProviderAnswer {

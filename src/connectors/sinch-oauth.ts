@@ -1,4 +1,4 @@
-import { DeliveryFailure } from '../delivery/outcomes.js';
+import { DeliveryFailure } from './delivery-failure.js';
 import { networkCause, PROVIDER_TIMEOUT_MS } from './http-post.js';
 
 /** A token is renewed this long before Sinch says it expires, so a send never carries one about to lapse. */

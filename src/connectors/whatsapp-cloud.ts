@@ -1,9 +1,10 @@
-import { classifyWhatsAppError, DeliveryFailure } from '../delivery/outcomes.js';
 import type { ConnectorConfig } from '../config/schema.js';
 import type { Session } from '../sessions/session.js';
 import type { RenderedMessage } from '../templates/types.js';
 import type { Connector, SendAccepted } from './connector.js';
+import { DeliveryFailure } from './delivery-failure.js';
 import { failureFromStatus, postJson, retryAfterMs, type ProviderAnswer } from './http-post.js';
+import { classifyWhatsAppError } from './whatsapp-error-codes.js';
 
 type WhatsAppCloudConfig = Extract<ConnectorConfig, { kind: 'whatsapp-cloud' }>;
 

@@ -8,7 +8,7 @@ import type { Session, SessionError } from '../sessions/session.js';
 import type { Placement, SessionStore } from '../sessions/session-store.js';
 import type { MessageStore } from '../sessions/message-store.js';
 import { DELIVERY_QUEUE_NAME, retryDelayMs, type DeliveryJobData, type RetrySettings } from './delivery-queue.js';
-import { DeliveryFailure } from './outcomes.js';
+import { DeliveryFailure } from '../connectors/delivery-failure.js';
 import { parseChatQueueKey } from '../esp/chat-queue-key.js';
 
 export interface DeliveryDependencies {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { StatusReport } from '../connectors/connector.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { MessageStore } from '../sessions/message-store.js';
-import { classifyWhatsAppError } from './outcomes.js';
+import { classifyWhatsAppError } from '../connectors/whatsapp-error-codes.js';
 
 /**
  * Applies a provider's status report to the session's `delivery`. Reports arrive late, twice or out
