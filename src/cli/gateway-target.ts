@@ -1,5 +1,5 @@
 /** What the command-line tools share about the gateway they talk to: its URL, the API key, errors. */
-import { networkCause } from '../connectors/http-post.js';
+import { networkCause } from '../outbound/http-client.js';
 
 /** A command line a tool cannot run with: exit status 2. */
 export class UsageError extends Error {}
