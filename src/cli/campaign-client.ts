@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { TargetError, unreachable, UsageError, type GatewayTarget } from './gateway-target.js';
+import { TargetError, unreachable, UsageError, type GatewayTarget } from '../cli-support/gateway-target.js';
 
 /** The shared parameters of a campaign as `POST /campaigns` takes them (docs/protocol.md#campaigns). */
 export interface CampaignParameters {

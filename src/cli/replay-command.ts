@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline/promises';
-import { TargetError, UsageError } from './gateway-target.js';
-import { labelTable } from './label-table.js';
+import { TargetError, UsageError } from '../cli-support/gateway-target.js';
+import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from '../replay/replay-options.js';
 import { htmlPathFor } from '../replay/report-writer.js';
 import { CLASS_LABELS, type ReplaySummary, type ReportItem } from '../replay/report.js';
-import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from '../replay/replay-options.js';
 import { runReplay, TERMINAL_UI } from '../replay/run-replay.js';
+import { labelTable } from './label-table.js';
 
 /**
  * `invite-gateway replay …`: returns the exit status of docs/protocol.md#replay-exit-status (0 same,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignCommand, type CampaignUi } from '../../src/cli/campaign-command.js';
-import { createProgress } from '../../src/cli/progress.js';
+import { createProgress } from '../../src/cli-support/progress.js';
 import { runBin } from '../support/bin.js';
 import { scratchDirectory } from '../support/scratch.js';
 import { listKeys } from '../support/redis.js';
