@@ -2,10 +2,24 @@
 import { networkCause } from '../outbound/http-client.js';
 
 /** A command line a tool cannot run with: exit status 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'CLI.USAGE';
+}
 
 /** The gateway cannot be used at all (down, not a gateway, API key refused): exit status 2. */
-export class TargetError extends Error {}
+export class TargetError extends Error {
+  override readonly name = 'TargetError';
+  readonly code = 'CLI.TARGET_UNUSABLE';
+}
+
+/**
+ * The line a tool ends with when it cannot go on: the sentence, then the error's stable code, which a script
+ * wrapping the tool can match on (the exit status is 2 for all of them).
+ */
+export function problemLine(tool: string, error: Error & { code: string }): string {
+  return `${tool}: ${error.message} [${error.code}]`;
+}
 
 export interface GatewayTarget {
   /** Base URL without a trailing slash. */

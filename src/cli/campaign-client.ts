@@ -45,7 +45,10 @@ export interface CampaignCheck {
 }
 
 /** The gateway refused the request with an ESP fault or an HTTP error; the message says why. */
-export class CampaignRefused extends Error {}
+export class CampaignRefused extends Error {
+  override readonly name = 'CampaignRefused';
+  readonly code = 'CLI.CAMPAIGN_REFUSED';
+}
 
 /** The campaign routes of a gateway, as the `campaign` command uses them. */
 export class CampaignClient {

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { TargetError, UsageError } from '../cli-support/gateway-target.js';
+import { problemLine, TargetError, UsageError } from '../cli-support/gateway-target.js';
 import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from '../replay/replay-options.js';
 import { htmlPathFor } from '../replay/report-writer.js';
 import { CLASS_LABELS, type ReplaySummary, type ReportItem } from '../replay/report.js';
@@ -20,7 +20,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     options = parseReplayArgs(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`replay: ${error.message}\n\n${REPLAY_USAGE}`);
+    console.error(`${problemLine('replay', error)}\n\n${REPLAY_USAGE}`);
     return 2;
   }
   const interrupt = new AbortController();
@@ -40,7 +40,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     return outcome.exitStatus;
   } catch (error) {
     if (error instanceof UsageError || error instanceof TargetError) {
-      console.error(`replay: ${error.message}`);
+      console.error(problemLine('replay', error));
       return 2;
     }
     throw error;

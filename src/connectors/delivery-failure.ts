@@ -24,6 +24,9 @@ export interface OutcomeRule {
 
 /** A send that did not succeed, as a connector reports it. */
 export class DeliveryFailure extends Error {
+  /** The kind, for logs; `outcome` says what the failure means for the invite. */
+  readonly code = 'CONNECTORS.DELIVERY_FAILED';
+
   constructor(
     readonly outcome: OutcomeName,
     readonly retryable: boolean,

@@ -20,7 +20,7 @@ export interface CappedAnswer {
 
 /** A request that got no HTTP answer: refused, reset, no DNS name, a TLS error, or nothing within the timeout. */
 export class Unreachable extends Error {
-  readonly code = 'OUTBOUND_UNREACHABLE';
+  readonly code = 'OUTBOUND.UNREACHABLE';
 
   constructor(
     /** Why, in a few words: `ECONNREFUSED`, `no answer within 800 ms`. */

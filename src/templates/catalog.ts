@@ -144,6 +144,8 @@ export interface StandardResponse {
 }
 
 export class TemplateCatalogError extends Error {
+  readonly code = 'TEMPLATES.CATALOG_INVALID';
+
   constructor(
     readonly directory: string,
     readonly problems: string[],
