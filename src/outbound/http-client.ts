@@ -1,7 +1,7 @@
 /**
  * The gateway's outbound HTTP: the calls it makes to providers, contact-center status webhooks and CRMs, and the
  * command-line tools' calls to a gateway. It speaks HTTP only; what an answer or a failure means is the caller's
- * (connectors turn them into `DeliveryFailure`s, enrichment into `EnrichmentError`s).
+ * (connectors/http-post.ts turns them into `DeliveryFailure`s).
  */
 
 /** An HTTP answer, body parsed as JSON when it is JSON. */
