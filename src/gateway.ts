@@ -11,6 +11,7 @@ import { CampaignStore } from './campaigns/campaign-store.js';
 import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
+import { redisInviteStorage, redisSessionEnding } from './delivery/invite-storage.js';
 import { startDeliveryWorker, type JobResult } from './delivery/delivery-worker.js';
 import { applyProviderReport, applyStatusReport } from './delivery/status-reports.js';
 import { createStatusQueue, startStatusWebhookWorker, statusWebhookListener } from './delivery/status-webhooks.js';
@@ -144,8 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       doubtful,
       config,
       catalog,
-      store,
-      queue,
+      storage: redisInviteStorage(store, queue, config.retry),
       ids,
       enricher: new Enricher(),
       onEnrichmentFailure: (channel, reason) => logger.warn({ channel, reason }, 'enrichment lookup failed: invite sent without the data'),
@@ -184,7 +184,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       config,
       store,
-      queue,
+      ending: redisSessionEnding(store, queue),
       redisAnswers: () => pingWithin(redis, 1_000),
     });
   }

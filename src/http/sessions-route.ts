@@ -1,7 +1,6 @@
 import type { Express, Request, Response } from 'express';
-import type { Queue } from 'bullmq';
 import type { TenantConfig } from '../config/schema.js';
-import type { DeliveryJobData } from '../delivery/delivery-queue.js';
+import type { SessionEnding } from '../invite/ports.js';
 import { terminateSession } from '../invite/terminate-session.js';
 import { ALWAYS_MASKED_KEYS, maskIdentifier, maskUserData } from '../sessions/masking.js';
 import { SESSION_ID_PATTERN } from '../sessions/session-id.js';
@@ -13,7 +12,7 @@ import { conflict, notFound } from './errors.js';
 export interface SessionsRouteDependencies {
   apiKeys: ApiKeys;
   store: SessionStore;
-  queue: Queue<DeliveryJobData>;
+  ending: SessionEnding;
 }
 
 /** `GET /sessions/:id` and `DELETE /sessions/:id` (docs/protocol.md#session-view), scoped to the key's tenant. */
@@ -30,7 +29,7 @@ export function registerSessionsRoutes(app: Express, deps: SessionsRouteDependen
     const tenant = response.locals.tenant as TenantConfig;
     const sessionId = String(request.params.id);
     if (!SESSION_ID_PATTERN.test(sessionId)) throw notFound();
-    const outcome = await terminateSession(sessionId, tenant.id, deps.store, deps.queue);
+    const outcome = await terminateSession(sessionId, tenant.id, deps.ending);
     if (outcome === 'notFound') throw notFound();
     const session = await deps.store.get(sessionId);
     if (!session) throw notFound();

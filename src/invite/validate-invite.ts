@@ -3,13 +3,8 @@ import { fault } from '../esp/faults.js';
 import { getEntry, isKvList, newKvList, scalarToString, type KvList, type KvValue } from '../esp/kvlist.js';
 import type { EspRequest } from '../esp/model.js';
 import { isChatQueueKey, parseChatQueueKey } from '../esp/chat-queue-key.js';
+import { PHONE_NUMBER, PHONE_NUMBER_EXAMPLE_PHRASE } from '../esp/phone-number.js';
 import type { InviteCommand, SharedInviteParameters } from './invite-command.js';
-
-/**
- * The example in fault 1011's sentence: the gateway's own words, which replay redaction leaves
- * alone although it looks like a phone number (src/replay/redact.ts).
- */
-export const PHONE_NUMBER_EXAMPLE_PHRASE = 'such as +15551230001';
 
 /**
  * Checks an InviteToChat request against the parameter table (docs/protocol.md#parameters) for the caller's
@@ -117,9 +112,6 @@ function checkBusinessId(channel: ChannelConfig, businessId: string): void {
     throw fault('unknownBusinessId', `_umsBusinessId "${businessId}" is not a business id of channel ${channel.name}`);
   }
 }
-
-/** E.164-like: an optional `+`, then 7 to 15 digits, the first not 0. */
-export const PHONE_NUMBER = /^\+?[1-9]\d{6,14}$/;
 
 function checkClientId(channel: ChannelConfig, clientId: string): void {
   if (channel.type === 'apple') {
