@@ -1,4 +1,5 @@
 /** What the command-line tools share about the gateway they talk to: its URL, the API key, errors. */
+import { readCliEnvironment, type CliEnvironment } from '../config/environment.js';
 import { networkCause } from '../outbound/http-client.js';
 
 /** A command line a tool cannot run with: exit status 2. */
@@ -38,9 +39,15 @@ export const TARGET_USAGE = `  --target URL         the gateway (default http://
 
 /** `--target` (default: the local gateway) and `--api-key` (or INVITE_GATEWAY_API_KEY). */
 export function gatewayTarget(values: { target?: string; 'api-key'?: string }, env: NodeJS.ProcessEnv = process.env): GatewayTarget {
-  const apiKey = values['api-key'] ?? env.INVITE_GATEWAY_API_KEY;
+  let settings: CliEnvironment;
+  try {
+    settings = readCliEnvironment(env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const apiKey = values['api-key'] ?? settings.INVITE_GATEWAY_API_KEY;
   if (!apiKey) throw new UsageError('--api-key is required (or set INVITE_GATEWAY_API_KEY)');
-  return { url: targetUrl(values.target ?? `http://127.0.0.1:${env.PORT ?? 8080}`), apiKey };
+  return { url: targetUrl(values.target ?? `http://127.0.0.1:${settings.PORT}`), apiKey };
 }
 
 function targetUrl(text: string): string {

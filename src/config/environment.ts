@@ -56,9 +56,36 @@ export const environmentSchema = z.object({
 
 export type Environment = z.output<typeof environmentSchema>;
 
+/** Settings the command-line tools (`campaign …`, `replay …`) take from the environment. */
+export const cliEnvironmentSchema = z.object({
+  /**
+   * The local gateway's port: `--target` defaults to `http://127.0.0.1:$PORT`.
+   * @defaultValue 8080
+   */
+  PORT: environmentSchema.shape.PORT,
+  /**
+   * The tenant's API key when `--api-key` is not given.
+   * @defaultValue unset: `--api-key` is required
+   */
+  INVITE_GATEWAY_API_KEY: z.string().min(1).optional(),
+});
+
+export type CliEnvironment = z.output<typeof cliEnvironmentSchema>;
+
+/** The tools' settings; a wrong one (a PORT that is no port) is a sentence naming it. */
+export function readCliEnvironment(env: NodeJS.ProcessEnv = process.env): CliEnvironment {
+  const parsed = cliEnvironmentSchema.safeParse(withoutEmptyValues(env));
+  if (!parsed.success) throw new Error(`invalid environment: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** An empty variable counts as unset. */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
+
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
-  const withoutEmpty = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = environmentSchema.safeParse(withoutEmpty);
+  const parsed = environmentSchema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid environment:\n  - ${problems.join('\n  - ')}`);

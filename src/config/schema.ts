@@ -9,24 +9,36 @@ import { CHAT_QUEUE_KEY } from '../esp/chat-queue-key.js';
 /** `env:NAME` reads a secret from the environment at start; anything else is the literal value. */
 const secret = z.string().min(1);
 
+/** Where the tenant's session and message events are POSTed (docs/operations.md#status-to-the-contact-center). */
 const statusWebhook = z.strictObject({
+  /** The receiver's URL. @defaultValue required */
   url: z.url(),
+  /** Signs each event (`X-Invite-Signature`). @defaultValue required */
   secret,
 });
 
 const sandboxConnector = z.strictObject({
   kind: z.literal('sandbox'),
-  /** Milliseconds before the simulated `delivered` report (`read` follows after as long again). */
+  /**
+   * Milliseconds before the simulated `delivered` report (`read` follows after as long again), 0 to 60,000.
+   * @defaultValue 300
+   */
   reportDelayMs: z.number().int().min(0).max(60_000).default(300),
 });
 
 const whatsappCloudConnector = z.strictObject({
   kind: z.literal('whatsapp-cloud'),
+  /** The Graph API host, e.g. `https://graph.facebook.com`. @defaultValue required */
   baseUrl: z.url(),
+  /** The Graph API version, `v<major>.<minor>`. @defaultValue required */
   apiVersion: z.string().regex(/^v\d+\.\d+$/, 'must look like v23.0'),
+  /** The sending phone-number id, or one per business id when the channel has several. @defaultValue required */
   phoneNumberId: z.union([z.string().min(1), z.record(z.string(), z.string().min(1))]),
+  /** The bearer token for sending. @defaultValue required */
   token: secret,
+  /** Signs Meta's webhooks (`X-Hub-Signature-256`). @defaultValue absent: no `POST /webhooks/whatsapp` for the channel */
   appSecret: secret.optional(),
+  /** Answers Meta's verification handshake. @defaultValue absent */
   verifyToken: secret.optional(),
 });
 
@@ -39,26 +51,39 @@ export const SINCH_AUTH_URL = 'https://auth.sinch.com/oauth2/token';
  */
 const sinchConnector = z.strictObject({
   kind: z.literal('sinch'),
+  /** The Conversation API host of the project's region. @defaultValue required */
   baseUrl: z.url(),
+  /** @defaultValue required */
   projectId: z.string().min(1),
+  /** The Conversation API app; also how a delivery report finds its channel. @defaultValue required */
   appId: z.string().min(1),
+  /** A fixed bearer token. @defaultValue absent: `keyId` and `keySecret` instead */
   token: secret.optional(),
+  /** The access key's id (HTTP Basic user at `authUrl`). @defaultValue absent: `token` instead */
   keyId: z.string().min(1).optional(),
+  /** The access key's secret. @defaultValue absent: `token` instead */
   keySecret: secret.optional(),
+  /** Where access keys are exchanged for OAuth2 tokens. @defaultValue https://auth.sinch.com/oauth2/token */
   authUrl: z.url().default(SINCH_AUTH_URL),
+  /** Signs Sinch's callbacks (`x-sinch-webhook-signature`). @defaultValue absent: no `POST /webhooks/sinch` for the channel */
   callbackSecret: secret.optional(),
 });
 
 const appleMspConnector = z.strictObject({
   kind: z.literal('apple-msp'),
+  /** The MSP's API. @defaultValue required */
   baseUrl: z.url(),
+  /** The issuer (`iss`) of the JWT sent with each message. @defaultValue invite-gateway (applied by the connector) */
   mspId: z.string().min(1).optional(),
+  /** Base64, as Apple hands it out: signs that JWT and the MSP's webhooks. @defaultValue required */
   secret,
 });
 
 const webhookConnector = z.strictObject({
   kind: z.literal('webhook'),
+  /** Where each send is POSTed. @defaultValue required */
   url: z.url(),
+  /** Signs each POST (`X-Invite-Signature`). @defaultValue required */
   secret,
 });
 
@@ -70,51 +95,76 @@ const connector = z.discriminatedUnion('kind', [
   webhookConnector,
 ]);
 
+/** A CRM lookup before rendering (docs/configuration.md#crm-enrichment). */
 const enrichment = z.strictObject({
   request: z.strictObject({
+    /** GET sends `params` in the query string, POST as a JSON body. @defaultValue GET */
     method: z.enum(['GET', 'POST']).default('GET'),
+    /** With placeholders. @defaultValue required */
     url: z.string().min(1),
+    /** `{type: basic, username, password}` or `{type: bearer, token}`. @defaultValue absent */
     authentication: z
       .discriminatedUnion('type', [
         z.strictObject({ type: z.literal('basic'), username: z.string(), password: secret }),
         z.strictObject({ type: z.literal('bearer'), token: secret }),
       ])
       .optional(),
+    /** With placeholders. @defaultValue absent */
     headers: z.record(z.string(), z.string()).optional(),
+    /** With placeholders. @defaultValue absent */
     params: z.record(z.string(), z.string()).optional(),
   }),
   response: z.strictObject({
+    /** Group (`CustomProperties` or `UserData`) → name → response path. @defaultValue required */
     save: z.record(z.string(), z.record(z.string(), z.string())),
   }),
+  /** Milliseconds the lookup may take. @defaultValue 800 */
   timeoutMs: z.number().int().positive().default(800),
+  /** Seconds an answer is reused; 0: no cache. @defaultValue 300 */
   cacheSeconds: z.number().int().min(0).default(300),
+  /** `refuse`: fault 1023 (HTTP 502) when the lookup fails. @defaultValue continue */
   onFailure: z.enum(['continue', 'refuse']).default('continue'),
 });
 
 const channel = z.strictObject({
+  /** What `_umsChannel` names; letters, digits, `.`, `-`, `_`, up to 64. @defaultValue required */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore'),
+  /** @defaultValue required */
   type: z.enum(['whatsapp', 'apple', 'sms']),
+  /** The business numbers / ids a `_umsBusinessId` may name. @defaultValue required */
   businessIds: z.array(z.string().min(1)).min(1),
+  /** The default chat queue, `<tenant-id>:<endpoint>`, of the same tenant. @defaultValue required */
   inboundRouteByCall: z.string().regex(CHAT_QUEUE_KEY, 'must be <tenant-id>:<chat endpoint name>'),
+  /** How messages are sent. @defaultValue required */
   connector,
+  /** Sends per second for each business id of the channel, across all workers. @defaultValue 80 */
   rateLimit: z.strictObject({ perSecond: z.number().positive().default(80) }).default({ perSecond: 80 }),
+  /** At most `max` invites per recipient per `windowSeconds` (fault 1022). @defaultValue absent: no cap */
   perRecipient: z.strictObject({ max: z.number().int().positive(), windowSeconds: z.number().int().positive() }).optional(),
+  /** User-data keys masked in session views, beside `PhoneNumber`. @defaultValue [] */
   contactIdKeys: z.array(z.string().min(1)).default([]),
+  /** WhatsApp: allow `text` standard responses (they reach only customers inside the 24 h window). @defaultValue false */
   allowFreeText: z.boolean().default(false),
+  /** Apple: allow phone numbers as `_umsClientId` (Apple-approved invitations). @defaultValue false */
   appleInvitations: z.boolean().default(false),
+  /** A CRM lookup before rendering. @defaultValue absent: no lookup */
   enrichment: enrichment.optional(),
-  /** Inbound texts (trimmed, any case) that suppress the customer on this channel; default STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT. */
+  /** Inbound texts (trimmed, any case) that suppress the customer on this channel. @defaultValue STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT */
   optOutKeywords: z.array(z.string().min(1).max(64)).default(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']),
-  /** Inbound texts that lift a customer's opt-out; default START, UNSTOP. */
+  /** Inbound texts that lift a customer's opt-out. @defaultValue START, UNSTOP */
   optInKeywords: z.array(z.string().min(1).max(64)).default(['START', 'UNSTOP']),
-  /** Sent once to a customer who opts out (inside the service window they just opened); absent: no reply. */
+  /** Sent once to a customer who opts out (inside the service window they just opened), up to 1,024 characters. @defaultValue absent: no reply */
   optOutReply: z.string().min(1).max(1_024).optional(),
 });
 
 const tenant = z.strictObject({
+  /** The tenant number, the `<tenant-id>` of chat queue keys. @defaultValue required */
   id: z.number().int().nonnegative(),
+  /** Its API keys; each belongs to one tenant. @defaultValue required */
   apiKeys: z.array(secret).min(1),
+  /** @defaultValue absent: no status events */
   statusWebhook: statusWebhook.optional(),
+  /** @defaultValue required */
   channels: z.array(channel).min(1),
 });
 

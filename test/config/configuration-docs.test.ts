@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { environmentSchema } from '../../src/config/environment.js';
+import { cliEnvironmentSchema, environmentSchema } from '../../src/config/environment.js';
 import { configSchema } from '../../src/config/schema.js';
 
 /**
@@ -97,7 +97,7 @@ function expectDefaultDocumented(cell: string, value: unknown, where: string): v
 
 describe('docs/configuration.md against the configuration schema', () => {
   const file = settings(z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema, '', true);
-  const environment = settings(z.toJSONSchema(environmentSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema, '', true);
+  const environment = [environmentSchema, cliEnvironmentSchema].flatMap((schema) => settings(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema, '', true));
   const rows = documentedRows();
 
   it('documents every setting of the file and the environment, with the default the schema applies', () => {
