@@ -122,4 +122,15 @@ describe('docs/configuration.md against the configuration schema', () => {
       expect(known.has(key) || isGroup || isChannelType, `docs/configuration.md documents ${key}, which the schema does not take`).toBe(true);
     }
   });
+
+  it("the README's connector table names every key of each connector kind, and no other", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = new Map([...readme.matchAll(/^\| `([a-z-]+)` \| (.*) \|$/gm)].map((match) => [match[1]!, [...match[2]!.matchAll(/`([A-Za-z]+)`/g)].map((key) => key[1]!)]));
+    const byKind = new Map<string, string[]>();
+    for (const setting of file.filter((candidate) => candidate.table.startsWith('connector '))) {
+      const kind = setting.table.slice('connector '.length);
+      byKind.set(kind, [...(byKind.get(kind) ?? []), setting.key]);
+    }
+    for (const [kind, keys] of byKind) expect(rows.get(kind)?.sort(), `README connector row ${kind}`).toEqual([...keys].sort());
+  });
 });
