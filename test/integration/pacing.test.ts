@@ -19,10 +19,10 @@ const NUMBERS = [
 ] as const;
 const [FIRST, SECOND, CLOCK] = NUMBERS;
 /**
- * Each number of the channel has sent at least this many fewer than the clock number by the time
- * the clock number's send CLOCK_SENDS arrives. Paced on their own, all three keep about the same
- * count (a loaded machine slows all three alike); paced together, the two share one pace, so one
- * of them has sent at most half of CLOCK_SENDS.
+ * By the time the clock number's send CLOCK_SENDS arrives, each number of the channel has sent at
+ * most LAG_ALLOWED fewer. Paced on their own, all three keep about the same count (a loaded machine
+ * slows all three alike); paced together, the two share one pace, so one of them has sent about
+ * half of CLOCK_SENDS.
  */
 const CLOCK_SENDS = 15;
 const LAG_ALLOWED = 4;
