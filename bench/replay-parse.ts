@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { measureInFreshProcess, withPeakRss } from './fresh-process.js';
-import type { Progress } from '../src/cli/progress.js';
+import type { Progress } from '../src/cli-support/progress.js';
 import { parseReplayArgs } from '../src/replay/replay-options.js';
 import { ReportWriter } from '../src/replay/report-writer.js';
 import { WorkList } from '../src/replay/work-list.js';

@@ -8,10 +8,10 @@ import { credentialsFingerprint } from './config/credentials.js';
 import { checkEnrichmentConfig, Enricher } from './enrichment/enricher.js';
 import { CampaignRunner, createCampaignQueue, startCampaignWorker } from './campaigns/campaign-runner.js';
 import { CampaignStore } from './campaigns/campaign-store.js';
-import type { SessionChange } from './sessions/session-store.js';
 import { createConnector } from './connectors/index.js';
 import { ConfigError } from './config/load.js';
 import { createDeliveryQueue } from './delivery/delivery-queue.js';
+import { redisInviteStorage, redisSessionEnding } from './delivery/invite-storage.js';
 import { startDeliveryWorker, type JobResult } from './delivery/delivery-worker.js';
 import { applyProviderReport, applyStatusReport } from './delivery/status-reports.js';
 import { createStatusQueue, startStatusWebhookWorker, statusWebhookListener } from './delivery/status-webhooks.js';
@@ -94,7 +94,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     config.limits.sessionTtlSeconds,
     async (change) => {
       await toTenantWebhook(change);
-      await trackCampaignRow(change, campaigns);
+      await campaigns.followSession(change);
     },
     clock,
     config.limits.chatQueueMaxLen,
@@ -145,8 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       doubtful,
       config,
       catalog,
-      store,
-      queue,
+      storage: redisInviteStorage(store, queue, config.retry),
       ids,
       enricher: new Enricher(),
       onEnrichmentFailure: (channel, reason) => logger.warn({ channel, reason }, 'enrichment lookup failed: invite sent without the data'),
@@ -185,7 +184,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       config,
       store,
-      queue,
+      ending: redisSessionEnding(store, queue),
       redisAnswers: () => pingWithin(redis, 1_000),
     });
   }
@@ -255,15 +254,6 @@ function startWorker(options: GatewayOptions, store: SessionStore, messages: Mes
       await closeConnection(connection);
     },
   };
-}
-
-/**
- * Mirrors a campaign invite's delivery into its campaign row, so the campaign's counts follow.
- * `none` and `pending` never move a row (a row is `pending` from its creation).
- */
-async function trackCampaignRow(change: SessionChange, campaigns: CampaignStore): Promise<void> {
-  if (!change.campaign || change.delivery === 'none' || change.delivery === 'pending') return;
-  await campaigns.recordDelivery(change.campaign.campaignId, change.campaign.row, change.delivery, change.error?.code ?? '');
 }
 
 /** QUIT when Redis answers (pending replies arrive first); otherwise just stop reconnecting. */

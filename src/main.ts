@@ -105,7 +105,8 @@ function createLogger(level: Environment['LOG_LEVEL']): Logger {
  */
 function refuseStart(logger: Logger, error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
-  logger.fatal(message);
+  // The log keeps the error itself: its name and code, and the cause behind a sentence (EADDRINUSE behind "port in use").
+  logger.fatal({ err: error }, message);
   process.stderr.write(`invite-gateway cannot start: ${message}\n`);
   process.exit(1);
 }
@@ -117,7 +118,7 @@ function refuseStart(logger: Logger, error: unknown): never {
 function listen(app: Express, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port);
-    const onError = (error: NodeJS.ErrnoException) => reject(new Error(listenProblem(error, port)));
+    const onError = (error: NodeJS.ErrnoException) => reject(new Error(listenProblem(error, port), { cause: error }));
     server.once('error', onError);
     server.once('listening', () => {
       server.off('error', onError);

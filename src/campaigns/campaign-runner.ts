@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { TenantConfig } from '../config/schema.js';
-import { EspFault } from '../esp/faults.js';
+import { EspFault, fault } from '../esp/faults.js';
 import { cloneKvList, type KvList } from '../esp/kvlist.js';
 import type { EspRequest } from '../esp/model.js';
 import type { InviteToChat } from '../invite/invite-to-chat.js';
@@ -114,10 +114,7 @@ export class CampaignRunner {
 
   private async inviteRow(campaign: CampaignRecord, tenant: TenantConfig | undefined, row: number, data: CampaignRowData): Promise<void> {
     const clientId = data._umsClientId ?? '';
-    if (!tenant) {
-      await this.store.recordRow(campaign.campaignId, row, { state: 'refused', FaultCode: 1040, FaultString: `tenant ${campaign.tenant} is no longer configured` });
-      return;
-    }
+    if (!tenant) return this.refuseRow(campaign, row, fault('unauthenticated', `tenant ${campaign.tenant} is no longer configured`));
     try {
       const result = await this.inviteToChat.invite(rowRequest(campaign, data), {
         tenant,
@@ -129,9 +126,13 @@ export class CampaignRunner {
       if (result.kind === 'dryRun') return;
       await this.store.recordRow(campaign.campaignId, row, { state: 'pending', sessionId: result.sessionId, clientId });
     } catch (error) {
-      if (!(error instanceof EspFault) || error.faultCode === 1050) throw error; // Redis trouble: the step is retried
-      await this.store.recordRow(campaign.campaignId, row, { state: 'refused', FaultCode: error.faultCode, FaultString: error.message });
+      if (!(error instanceof EspFault) || error.faultName === 'unavailable') throw error; // Redis trouble: the step is retried
+      await this.refuseRow(campaign, row, error);
     }
+  }
+
+  private async refuseRow(campaign: CampaignRecord, row: number, refusal: EspFault): Promise<void> {
+    await this.store.recordRow(campaign.campaignId, row, { state: 'refused', FaultCode: refusal.faultCode, FaultString: refusal.message });
   }
 }
 

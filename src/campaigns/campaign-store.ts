@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
+import type { SessionChange } from '../sessions/session-store.js';
 import { APPEND_ROWS, CHANGE_STATE, FINISH_IF_SETTLED, RECORD_ROW, ROW_DELIVERY, UNLOCK } from './scripts.js';
 
 export type CampaignState = 'running' | 'paused' | 'cancelled' | 'done';
@@ -183,6 +184,16 @@ export class CampaignStore {
   /** A campaign with nothing left to send or settle (no rows at all, say) becomes `done`; true if it did now. */
   async finishIfSettled(campaignId: string): Promise<boolean> {
     return (await this.redis.igFinishIfSettled(this.keys.campaignCounts(campaignId), this.keys.campaign(campaignId), this.keys.runningCampaigns(), campaignId)) === 1;
+  }
+
+  /**
+   * Mirrors a session's change into its campaign row, so the campaign's counts follow: a listener of
+   * the session store. Sessions of no campaign, and `none` and `pending` (a row is `pending` from
+   * its creation), move nothing.
+   */
+  async followSession(change: SessionChange): Promise<void> {
+    if (!change.campaign || change.delivery === 'none' || change.delivery === 'pending') return;
+    await this.recordDelivery(change.campaign.campaignId, change.campaign.row, change.delivery, change.error?.code ?? '');
   }
 
   /**

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { TargetError, unreachable, UsageError, type GatewayTarget } from './gateway-target.js';
+import { TargetError, unreachable, UsageError, type GatewayTarget } from '../cli-support/gateway-target.js';
 
 /** The shared parameters of a campaign as `POST /campaigns` takes them (docs/protocol.md#campaigns). */
 export interface CampaignParameters {
@@ -45,7 +45,10 @@ export interface CampaignCheck {
 }
 
 /** The gateway refused the request with an ESP fault or an HTTP error; the message says why. */
-export class CampaignRefused extends Error {}
+export class CampaignRefused extends Error {
+  override readonly name = 'CampaignRefused';
+  readonly code = 'CLI.CAMPAIGN_REFUSED';
+}
 
 /** The campaign routes of a gateway, as the `campaign` command uses them. */
 export class CampaignClient {

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { checkReachable, gatewayTarget, problemLine, TARGET_OPTIONS, TARGET_USAGE, TargetError, UsageError } from '../cli-support/gateway-target.js';
+import { createProgress, type Progress } from '../cli-support/progress.js';
 import { CampaignClient, CampaignRefused, type CampaignCheck, type CampaignParameters, type CampaignStatus } from './campaign-client.js';
-import { checkReachable, gatewayTarget, TARGET_OPTIONS, TARGET_USAGE, TargetError, UsageError } from './gateway-target.js';
 import { labelTable } from './label-table.js';
-import { createProgress, type Progress } from './progress.js';
 
 export const CAMPAIGN_USAGE = `usage: invite-gateway campaign <send|check|status|pause|resume|cancel> ...
 
@@ -79,11 +79,11 @@ export async function campaignCommand(args: string[], ui: CampaignUi = terminalU
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      ui.err(`campaign: ${error.message}\n\n${CAMPAIGN_USAGE}`);
+      ui.err(`${problemLine('campaign', error)}\n\n${CAMPAIGN_USAGE}`);
       return 2;
     }
     if (error instanceof TargetError || error instanceof CampaignRefused) {
-      ui.err(`campaign: ${error.message}`);
+      ui.err(problemLine('campaign', error));
       return 2;
     }
     throw error;

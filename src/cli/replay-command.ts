@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline/promises';
-import { TargetError, UsageError } from './gateway-target.js';
-import { labelTable } from './label-table.js';
+import { problemLine, TargetError, UsageError } from '../cli-support/gateway-target.js';
+import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from '../replay/replay-options.js';
 import { htmlPathFor } from '../replay/report-writer.js';
 import { CLASS_LABELS, type ReplaySummary, type ReportItem } from '../replay/report.js';
-import { parseReplayArgs, REPLAY_USAGE, type ReplayOptions } from '../replay/replay-options.js';
 import { runReplay, TERMINAL_UI } from '../replay/run-replay.js';
+import { labelTable } from './label-table.js';
 
 /**
  * `invite-gateway replay …`: returns the exit status of docs/protocol.md#replay-exit-status (0 same,
@@ -20,7 +20,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     options = parseReplayArgs(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`replay: ${error.message}\n\n${REPLAY_USAGE}`);
+    console.error(`${problemLine('replay', error)}\n\n${REPLAY_USAGE}`);
     return 2;
   }
   const interrupt = new AbortController();
@@ -40,7 +40,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     return outcome.exitStatus;
   } catch (error) {
     if (error instanceof UsageError || error instanceof TargetError) {
-      console.error(`replay: ${error.message}`);
+      console.error(problemLine('replay', error));
       return 2;
     }
     throw error;

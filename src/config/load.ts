@@ -9,6 +9,8 @@ export const SAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../config/gateway.sa
 
 /** A configuration that must not start the gateway; `problems` holds one sentence per wrong field. */
 export class ConfigError extends Error {
+  readonly code = 'CONFIG.INVALID';
+
   constructor(
     readonly source: string,
     readonly problems: string[],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { ConnectorConfig } from '../config/schema.js';
-import { DeliveryFailure } from '../delivery/outcomes.js';
+import { DeliveryFailure } from './delivery-failure.js';
 import type { Session } from '../sessions/session.js';
 import type { RenderedMessage } from '../templates/types.js';
 import type { Connector, SendAccepted } from './connector.js';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { DeliveryFailure } from '../delivery/outcomes.js';
+import { DeliveryFailure } from './delivery-failure.js';
 import { RICH_LINK_IMAGE_MAX_BYTES } from '../templates/catalog.js';
 import { getCapped } from './http-post.js';
 

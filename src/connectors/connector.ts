@@ -32,7 +32,7 @@ export type InboundSink = (target: { tenant: number; channel: string }, message:
 
 /**
  * One provider. `send` resolves when the provider accepted the message and throws a
- * `DeliveryFailure` (delivery/outcomes.ts) when it did not.
+ * `DeliveryFailure` (connectors/delivery-failure.ts) when it did not.
  */
 export interface Connector {
   readonly kind: string;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { classifyWhatsAppError, DeliveryFailure } from '../delivery/outcomes.js';
 import { getEntry } from '../esp/kvlist.js';
 import type { Session } from '../sessions/session.js';
 import type { RenderedMessage } from '../templates/types.js';
 import type { Connector, InboundSink, SendAccepted, StatusSink } from './connector.js';
+import { DeliveryFailure } from './delivery-failure.js';
+import { classifyWhatsAppError } from './whatsapp-error-codes.js';
 
 /** Most simulated replies to one invite (`UserData.SandboxReplyCount`). */
 const MOST_REPLIES = 10;

@@ -1,4 +1,4 @@
-import { DeliveryFailure } from '../delivery/outcomes.js';
+import { DeliveryFailure } from './delivery-failure.js';
 import type { RenderedMessage } from '../templates/types.js';
 
 type Body = Record<string, any>;

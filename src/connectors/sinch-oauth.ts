@@ -1,5 +1,6 @@
-import { DeliveryFailure } from '../delivery/outcomes.js';
-import { networkCause, PROVIDER_TIMEOUT_MS } from './http-post.js';
+import { DeliveryFailure } from './delivery-failure.js';
+import { networkCause } from '../outbound/http-client.js';
+import { PROVIDER_TIMEOUT_MS } from './http-post.js';
 
 /** A token is renewed this long before Sinch says it expires, so a send never carries one about to lapse. */
 const EXPIRY_MARGIN_SECONDS = 60;

@@ -1,20 +1,12 @@
+import type { OutcomeName } from './delivery-failure.js';
+
 /**
  * What a Sinch `FAILED` delivery report's `reason.code` means for an invite, in the outcome names of
  * WhatsApp's table (docs/protocol.md#delivery-and-outcomes). The codes are Sinch's `ReasonCode`
  * (Conversation API model `Reason`, sinch/sinch-sdk-node packages/conversation/src/models/v1/reason).
- * A code not listed here is `provider_error`, as an unknown WhatsApp code is.
+ * A code not listed here is `provider_error`, as an unknown WhatsApp code is. Sinch reports no per-pair rate limit.
  */
-export type SinchOutcome =
-  | 'rate_limited'
-  | 'transient'
-  | 'undeliverable'
-  | 'outside_window'
-  | 'ecosystem_protection'
-  | 'marketing_opt_out'
-  | 'template_rejected'
-  | 'token_expired'
-  | 'account_blocked'
-  | 'provider_error';
+export type SinchOutcome = Exclude<OutcomeName, 'pair_rate_limited'>;
 
 const SINCH_REASON_CODES: Array<[string[], SinchOutcome]> = [
   [['RATE_LIMITED'], 'rate_limited'],

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConnectorConfig } from '../config/schema.js';
-import { DeliveryFailure } from '../delivery/outcomes.js';
+import { DeliveryFailure } from './delivery-failure.js';
 import type { KvList } from '../esp/kvlist.js';
 import type { Session } from '../sessions/session.js';
 import type { RenderedMessage } from '../templates/types.js';

@@ -1,9 +1,11 @@
-import { classifyWhatsAppError, DeliveryFailure } from '../delivery/outcomes.js';
 import type { ConnectorConfig } from '../config/schema.js';
+import { retryAfterMs, type HttpAnswer } from '../outbound/http-client.js';
 import type { Session } from '../sessions/session.js';
 import type { RenderedMessage } from '../templates/types.js';
 import type { Connector, SendAccepted } from './connector.js';
-import { failureFromStatus, postJson, retryAfterMs, type ProviderAnswer } from './http-post.js';
+import { DeliveryFailure } from './delivery-failure.js';
+import { failureFromStatus, postJson } from './http-post.js';
+import { classifyWhatsAppError } from './whatsapp-error-codes.js';
 
 type WhatsAppCloudConfig = Extract<ConnectorConfig, { kind: 'whatsapp-cloud' }>;
 
@@ -42,7 +44,7 @@ interface CloudApiError {
 }
 
 /** The wamid of an accepted send, or the classified failure. */
-function acceptedMessageId(answer: ProviderAnswer): string {
+function acceptedMessageId(answer: HttpAnswer): string {
   const id = (answer.body as { messages?: Array<{ id?: string }> } | undefined)?.messages?.[0]?.id;
   if (answer.status >= 200 && answer.status < 300 && id) return id;
   const error = (answer.body as CloudApiError | undefined)?.error;

@@ -8,8 +8,9 @@ import type { Session, SessionError } from '../sessions/session.js';
 import type { Placement, SessionStore } from '../sessions/session-store.js';
 import type { MessageStore } from '../sessions/message-store.js';
 import { DELIVERY_QUEUE_NAME, retryDelayMs, type DeliveryJobData, type RetrySettings } from './delivery-queue.js';
-import { DeliveryFailure } from './outcomes.js';
-import { parseChatQueueKey } from '../invite/chat-queue-key.js';
+import { DeliveryFailure } from '../connectors/delivery-failure.js';
+import { parseChatQueueKey } from '../esp/chat-queue-key.js';
+import { stopsChannel, suppressesRecipient } from './channel-policy.js';
 
 export interface DeliveryDependencies {
   store: SessionStore;
@@ -143,7 +144,7 @@ async function deliverAnswer(job: Job<DeliveryJobData>, messageId: string, messa
     const failure = asDeliveryFailure(error);
     const lastAttempt = attempt >= (job.opts.attempts ?? 1);
     deps.logger.warn({ sessionId, messageId, outcome: failure.outcome, providerCode: failure.providerCode, attempt, retrying: failure.retryable && !lastAttempt }, 'answer send failed');
-    if (failure.outcome === 'token_expired' || failure.outcome === 'account_blocked') await stopChannel(session, failure, deps);
+    if (stopsChannel(failure.outcome)) await stopChannel(session, failure, deps);
     if (failure.retryable && !lastAttempt) {
       await messages.recordDelivery(messageId, { tenant, channel }, { delivery: 'pending', settleAttempt: true });
       throw failure;
@@ -210,11 +211,11 @@ async function handleSendError(error: unknown, job: Job<DeliveryJobData>, sessio
   // The attempt ended with an answer: a later attempt is a retry, not a possible duplicate.
   await deps.store.settleAttempt(sessionId);
   deps.logger.warn({ sessionId, outcome: failure.outcome, providerCode: failure.providerCode, attempt, retrying: failure.retryable && !lastAttempt }, 'send failed');
-  if (failure.outcome === 'token_expired' || failure.outcome === 'account_blocked') await stopChannel(session, failure, deps);
+  if (stopsChannel(failure.outcome)) await stopChannel(session, failure, deps);
   // An expired token is the channel's problem, not the invite's: it waits for new credentials.
   if (failure.outcome === 'token_expired') return postpone(job, holdRecheckMs(deps), token).catch((delayed: Error) => delayed);
   if (failure.retryable && !lastAttempt) return failure;
-  if (failure.outcome === 'marketing_opt_out') await deps.store.suppressRecipient(session.tenant, session.channel, session.clientId);
+  if (suppressesRecipient(failure.outcome)) await deps.store.suppressRecipient(session.tenant, session.channel, session.clientId);
   await markFailed(deps, sessionId, { code: failure.outcome, providerCode: failure.providerCode, message: failure.message });
   return new UnrecoverableError(failure.message);
 }

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { StatusReport } from '../connectors/connector.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import type { MessageStore } from '../sessions/message-store.js';
-import { classifyWhatsAppError } from './outcomes.js';
+import { classifyWhatsAppError } from '../connectors/whatsapp-error-codes.js';
+import { suppressesRecipient } from './channel-policy.js';
 
 /**
  * Applies a provider's status report to the session's `delivery`. Reports arrive late, twice or out
@@ -18,7 +19,7 @@ export async function applyStatusReport(store: SessionStore, report: StatusRepor
   const error = reportedError(report);
   const outcome = error.code;
   const { deliveryApplied } = await store.transition(report.sessionId, { delivery: 'failed', set: { error } });
-  if (deliveryApplied && outcome === 'marketing_opt_out') {
+  if (deliveryApplied && suppressesRecipient(outcome)) {
     const session = await store.get(report.sessionId);
     if (session) await store.suppressRecipient(session.tenant, session.channel, session.clientId);
   }

@@ -8,7 +8,7 @@ import { signedHeaders } from '../connectors/signature.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { SessionChange, SessionChangeListener } from '../sessions/session-store.js';
 import { retryDelayMs } from './delivery-queue.js';
-import { DeliveryFailure } from './outcomes.js';
+import { DeliveryFailure } from '../connectors/delivery-failure.js';
 
 export const STATUS_QUEUE_NAME = 'status-webhooks';
 

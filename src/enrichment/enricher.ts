@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ChannelConfig } from '../config/schema.js';
-import { networkCause } from '../connectors/http-post.js';
+import { networkCause } from '../outbound/http-client.js';
 import { maskIdentifier } from '../sessions/masking.js';
 import { EnrichmentError, substitutePlaceholders, type EnrichmentInput } from './placeholders.js';
 import { compileResponsePath, type EnrichmentResponse, type ResponsePath } from './response-path.js';

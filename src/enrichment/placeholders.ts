@@ -13,6 +13,7 @@ export interface EnrichmentInput {
 /** An expected lookup failure: its message is shown to operators, so it names fields, never values. */
 export class EnrichmentError extends Error {
   override readonly name = 'EnrichmentError';
+  readonly code = 'ENRICHMENT.FAILED';
 }
 
 /**

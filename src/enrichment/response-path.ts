@@ -15,6 +15,7 @@ export interface ResponsePath {
 /** A `response.save` expression that cannot be parsed: a configuration mistake, found at start. */
 export class ResponsePathError extends Error {
   override readonly name = 'ResponsePathError';
+  readonly code = 'ENRICHMENT.RESPONSE_PATH_INVALID';
 }
 
 type Step = string | number;

@@ -29,6 +29,8 @@ export type FaultName = keyof typeof FAULTS;
  * `message` is the FaultString: it names the field and the problem.
  */
 export class EspFault extends Error {
+  /** The kind, for logs; the ESP caller gets `faultCode` (and `faultName` says which). */
+  readonly code = 'ESP.FAULT';
   readonly faultName: FaultName;
   /** HTTP status override for 1001's 413/415 variants. */
   readonly httpStatus: number;

@@ -1,10 +1,9 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { bodyProblem, logBodyProblem } from './body-errors.js';
-import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable.js';
 import { registerCampaignRoutes, type CampaignsRouteDependencies } from './campaigns-route.js';
 import { registerChannelsRoutes } from './channels-route.js';
 import { registerConversationsRoutes, type ConversationsRouteDependencies } from './conversations-route.js';
+import { answerErrors, notFound } from './errors.js';
 import { registerEspRoute, type EspRouteDependencies } from './esp-route.js';
 import { registerOpsRoutes, type OpsDependencies } from './ops-routes.js';
 import { registerSessionsRoutes, type SessionsRouteDependencies } from './sessions-route.js';
@@ -29,32 +28,10 @@ export function createApp(deps: AppDependencies): Express {
   registerWhatsAppWebhook(app, deps);
   registerProviderWebhooks(app, deps);
   registerOpsRoutes(app, deps);
-  app.use((_request, response) => {
-    response.status(404).json({ error: 'not found' });
+  app.use(() => {
+    throw notFound();
   });
-  // Last resort for non-ESP routes (POST /esp answers its own faults): no stack in the body, and
-  // for a body the parser refused, no part of the body in the answer or the log either.
-  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
-    if (isRedisUnavailable(error)) {
-      response.status(503).set('Retry-After', String(REDIS_RETRY_AFTER_SECONDS)).json({ error: 'Redis is unavailable; try again later' });
-      return;
-    }
-    const refused = bodyProblem(error);
-    if (refused) {
-      logBodyProblem(deps.logger, request, refused);
-      response.status(refused.status).json({ error: refused.message });
-      return;
-    }
-    const { status, expose } = error as { status?: number; expose?: boolean };
-    if (status && status >= 400 && status < 500) {
-      // The caller's mistake (a path whose %-escapes do not decode, …): said without quoting the
-      // request, which may hold customer data, and logged without a stack.
-      deps.logger.info({ status, method: request.method }, 'request refused');
-      response.status(status).json({ error: error instanceof URIError ? 'the path holds a %-escape that does not decode' : expose ? (error as Error).message : 'the request cannot be read' });
-      return;
-    }
-    deps.logger.error({ err: error }, 'unexpected error');
-    response.status(500).json({ error: 'internal error; it is logged' });
-  });
+  // Every non-ESP route's errors end here, in one shape (POST /esp answers its own faults).
+  app.use(answerErrors(deps.logger));
   return app;
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { GatewayConfig, TenantConfig } from '../config/schema.js';
+import { sendHttpError, unauthenticated } from './errors.js';
 
 /** The tenant of a request's API key, or the sentence a 401 answers with. */
 export type Identification = { tenant: TenantConfig; refusal?: undefined } | { tenant?: undefined; refusal: string };
@@ -50,12 +51,12 @@ function authorizationProblem(authorization: string): string {
 
 /**
  * Middleware of the routes scoped to the key's tenant: puts it in `response.locals.tenant`, or
- * lets `refuse` answer the 401 with the refusal's sentence in the route's own body shape.
+ * answers 401 naming what was wrong with the credentials (one shape on every non-ESP route).
  */
-export function requireTenant(apiKeys: ApiKeys, refuse: (response: Response, refusal: string) => void) {
+export function requireTenant(apiKeys: ApiKeys) {
   return (request: Request, response: Response, next: NextFunction): void => {
     const identified = apiKeys.identify(request);
-    if (!identified.tenant) return refuse(response, identified.refusal);
+    if (!identified.tenant) return sendHttpError(response, unauthenticated(identified.refusal));
     response.locals.tenant = identified.tenant;
     next();
   };

@@ -3,20 +3,20 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { TenantConfig } from '../config/schema.js';
 import { csvRows, nameExcerpt, readJsonCampaign, type CampaignInputLimits } from '../campaigns/campaign-rows.js';
-import { checkColumnsCanRender, dryRunCampaign, type DryRunReport } from '../campaigns/campaign-check.js';
-import { campaignRequestList, type CampaignRunner } from '../campaigns/campaign-runner.js';
+import type { CampaignRunner } from '../campaigns/campaign-runner.js';
+import { checkCampaign, storeCampaign, type CampaignUpload } from '../campaigns/upload-campaign.js';
 import type { CampaignRowData, CampaignStore, RowState } from '../campaigns/campaign-store.js';
 import { EspFault, fault } from '../esp/faults.js';
-import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from './redis-unavailable.js';
+import { isRedisUnavailable, REDIS_RETRY_AFTER_SECONDS } from '../redis/unavailable.js';
 import type { InviteToChat } from '../invite/invite-to-chat.js';
 import { writeJsonReply } from '../esp/reply.js';
-import { validateInvite } from '../invite/validate-invite.js';
 import { maskIdentifier } from '../sessions/masking.js';
 import type { SessionIdGenerator } from '../sessions/session-id.js';
 import type { StandardResponseCatalog } from '../templates/catalog.js';
 import { requireTenant, type ApiKeys } from './auth.js';
 import { bodyProblem, logBodyProblem } from './body-errors.js';
 import { describeJsonProblem, findJsonProblem } from './json-text.js';
+import { badRequest, conflict, notFound } from './errors.js';
 
 export interface CampaignsRouteDependencies {
   apiKeys: ApiKeys;
@@ -29,14 +29,9 @@ export interface CampaignsRouteDependencies {
   logger: Logger;
 }
 
-/** Rows written to Redis per round trip while a file streams in. */
-const ROWS_PER_WRITE = 1000;
-/** A placeholder recipient, so the shared parameters can be validated before any row is read. */
-const PLACEHOLDER_CLIENT_ID = '+10000000000';
-
 /** `POST /campaigns`, `GET /campaigns/:id`, `GET /campaigns/:id/rows`, pause/resume/cancel (docs/protocol.md#campaigns). */
 export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDependencies): void {
-  const authenticate = requireTenant(deps.apiKeys, (response, refusal) => void response.status(401).json(faultBody(fault('unauthenticated', refusal))));
+  const authenticate = requireTenant(deps.apiKeys);
 
   // A JSON campaign is read whole (up to limits.campaignJsonBytes); a CSV one streams row by row.
   const readJsonBody = express.raw({ type: () => true, limit: deps.limits.campaignJsonBytes });
@@ -47,7 +42,7 @@ export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDepende
       const upload = await readUpload(readJsonBody, request, response, deps);
       const tenant = response.locals.tenant as TenantConfig;
       if (dryRunOnly) response.status(200).json(await checkCampaign(deps, tenant, upload));
-      else response.status(202).json(await storeCampaign(deps, tenant, upload));
+      else response.status(202).json(await storeCampaign(deps, tenant, upload, new Date()));
     } catch (caught) {
       const error = isRedisUnavailable(caught) ? fault('unavailable', 'the gateway cannot store the campaign now (Redis is unavailable): try again later', { retryAfterSeconds: REDIS_RETRY_AFTER_SECONDS }) : caught;
       if (!(error instanceof EspFault)) throw error;
@@ -59,15 +54,14 @@ export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDepende
 
   app.get('/campaigns/:id', authenticate, async (request, response) => {
     const campaign = await ownCampaign(deps, request, response);
-    if (!campaign) return;
     const { campaignId, name, state, total, counts } = campaign;
     response.json({ campaignId, name, state, total, counts });
   });
 
   app.get('/campaigns/:id/rows', authenticate, async (request, response) => {
-    if (!(await ownCampaign(deps, request, response))) return;
+    await ownCampaign(deps, request, response);
     const state = String(request.query.state ?? 'refused') as RowState;
-    if (!['refused', 'failed', 'duplicate'].includes(state)) return void response.status(400).json({ error: 'state must be refused, failed or duplicate' });
+    if (!['refused', 'failed', 'duplicate'].includes(state)) throw badRequest('state must be refused, failed or duplicate');
     const offset = Math.max(0, Number(request.query.offset ?? 0) || 0);
     const limit = Math.min(1000, Math.max(1, Number(request.query.limit ?? 100) || 100));
     const page = await deps.campaigns.rowsInState(String(request.params.id), state, offset, limit);
@@ -91,23 +85,13 @@ export function registerCampaignRoutes(app: Express, deps: CampaignsRouteDepende
   ] as const) {
     app.post(`/campaigns/:id/${action}`, authenticate, async (request, response) => {
       const campaign = await ownCampaign(deps, request, response);
-      if (!campaign) return;
       if (!(await deps.campaigns.changeState(campaign.campaignId, [...from], to))) {
-        return void response.status(409).json({ error: `campaign ${campaign.campaignId} is ${campaign.state}: it cannot ${action}` });
+        throw conflict(`campaign ${campaign.campaignId} is ${campaign.state}: it cannot ${action}`);
       }
       if (to === 'running') await deps.runner.kick(campaign.campaignId);
       response.json({ campaignId: campaign.campaignId, state: to });
     });
   }
-}
-
-interface CampaignUpload {
-  name: string;
-  parameters: Record<string, unknown>;
-  userData: Record<string, string>;
-  rows: AsyncIterable<CampaignRowData> | Iterable<CampaignRowData>;
-  /** The file's columns (`_umsClientId`, `Contact.FirstName` …): a CSV's header once read, every key a JSON recipient uses. */
-  columns: Set<string>;
 }
 
 /**
@@ -196,76 +180,10 @@ function csvUpload(request: Request, limits: CampaignInputLimits): CampaignUploa
   return { name, parameters, userData, rows, columns };
 }
 
-/**
- * Validates the shared parameters as an InviteToChat would (same faults), then streams the rows
- * into Redis in batches and answers once every row is stored; the campaign starts only then.
- */
-async function storeCampaign(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): Promise<{ campaignId: string; rows: number }> {
-  checkSharedParameters(deps, tenant, upload);
-  const campaignId = deps.ids.next();
-  await deps.campaigns.create({ campaignId, name: upload.name, tenant: tenant.id, parameters: upload.parameters, userData: upload.userData, createdAt: new Date().toISOString() });
-  let rows = 0;
-  // A file whose columns cannot render any row is refused whole (checked once its first row, and
-  // so a CSV's header, is read). The rest is still read, unstored, so that a body fault (size,
-  // CSV syntax) is answered first, as the contract's fault order says.
-  let columnsRefusal: EspFault | undefined;
-  try {
-    let batch: { row: number; clientId: string; data: CampaignRowData }[] = [];
-    for await (const data of upload.rows) {
-      if (rows === 0) columnsRefusal = await refusalOfColumns(deps, tenant, upload);
-      if (columnsRefusal) {
-        rows++;
-        continue;
-      }
-      batch.push({ row: ++rows, clientId: data._umsClientId ?? '', data });
-      if (batch.length === ROWS_PER_WRITE) {
-        await deps.campaigns.appendRows(campaignId, batch);
-        batch = [];
-      }
-    }
-    if (columnsRefusal) throw columnsRefusal;
-    if (batch.length > 0) await deps.campaigns.appendRows(campaignId, batch);
-    await deps.campaigns.start(campaignId, rows);
-  } catch (error) {
-    await deps.campaigns.discard(campaignId);
-    throw error;
-  }
-  await deps.runner.kick(campaignId);
-  return { campaignId, rows };
-}
-
-async function refusalOfColumns(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): Promise<EspFault | undefined> {
-  try {
-    await checkColumnsCanRender(deps.inviteToChat, tenant, upload, upload.columns);
-    return undefined;
-  } catch (error) {
-    if (error instanceof EspFault) return error;
-    throw error;
-  }
-}
-
-/** A dry run: the shared parameters checked as for a real upload, then every row (docs/protocol.md#campaigns). */
-async function checkCampaign(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): Promise<DryRunReport> {
-  checkSharedParameters(deps, tenant, upload);
-  return dryRunCampaign(deps.inviteToChat, tenant, upload, upload.rows);
-}
-
-function checkSharedParameters(deps: CampaignsRouteDependencies, tenant: TenantConfig, upload: CampaignUpload): void {
-  if ('_umsClientId' in upload.parameters) throw fault('malformedParameter', '_umsClientId belongs in each recipient, not in the shared parameters');
-  const parameters = { ...upload.parameters, _umsClientId: PLACEHOLDER_CLIENT_ID };
-  const request = { request: campaignRequestList(parameters) };
-  const command = validateInvite(request, tenant);
-  if (!command.standardResponseId) throw fault('missingParameter', 'StandardResponseId is required for a campaign');
-  if (!deps.catalog.get(command.standardResponseId)) throw fault('unknownStandardResponse', `StandardResponseId "${command.standardResponseId}" is not a known standard response`);
-}
-
 async function ownCampaign(deps: CampaignsRouteDependencies, request: Request, response: Response) {
   const campaign = await deps.campaigns.get(String(request.params.id));
   // Another tenant's campaign answers like an unknown one.
-  if (!campaign || campaign.tenant !== (response.locals.tenant as TenantConfig).id) {
-    response.status(404).json({ error: 'not found' });
-    return undefined;
-  }
+  if (!campaign || campaign.tenant !== (response.locals.tenant as TenantConfig).id) throw notFound();
   return campaign;
 }
 

@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import type { SessionStore } from '../sessions/session-store.js';
-import type { ApiKeys } from './auth.js';
+import { requireTenant, type ApiKeys } from './auth.js';
+import type { TenantConfig } from '../config/schema.js';
+import { notFound } from './errors.js';
 
 export interface ChannelsRouteDependencies {
   apiKeys: ApiKeys;
@@ -12,17 +14,10 @@ export interface ChannelsRouteDependencies {
  * expired credentials also lifts itself when the channel runs with new ones).
  */
 export function registerChannelsRoutes(app: Express, deps: ChannelsRouteDependencies): void {
-  app.post('/channels/:name/resume', async (request, response) => {
-    const { tenant, refusal } = deps.apiKeys.identify(request);
-    if (!tenant) {
-      response.status(401).json({ error: refusal });
-      return;
-    }
+  app.post('/channels/:name/resume', requireTenant(deps.apiKeys), async (request, response) => {
+    const tenant = response.locals.tenant as TenantConfig;
     const channel = tenant.channels.find((candidate) => candidate.name === request.params.name);
-    if (!channel) {
-      response.status(404).json({ error: 'not found' });
-      return;
-    }
+    if (!channel) throw notFound();
     response.json({ channel: channel.name, resumed: await deps.store.resumeChannel(tenant.id, channel.name) });
   });
 }

@@ -8,6 +8,7 @@ import type { RedisKeys } from '../redis/keys.js';
 import { SESSION_ID_PATTERN } from '../sessions/session-id.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { requireTenant, type ApiKeys } from './auth.js';
+import { badRequest, conflict, notFound } from './errors.js';
 
 export interface ConversationsRouteDependencies {
   apiKeys: ApiKeys;
@@ -30,14 +31,14 @@ const LARGEST_PAGE = 500;
  * first, for the tenant's key only (another tenant's session is 404, as an unknown one).
  */
 export function registerConversationsRoutes(app: Express, deps: ConversationsRouteDependencies): void {
-  const authenticate = requireTenant(deps.apiKeys, (response, refusal) => void response.status(401).json({ error: refusal }));
+  const authenticate = requireTenant(deps.apiKeys);
 
   app.get('/sessions/:id/messages', authenticate, async (request, response) => {
     const page = pageOf(request);
-    if ('problem' in page) return void response.status(400).json({ error: page.problem });
+    if ('problem' in page) throw badRequest(page.problem);
     const sessionId = String(request.params.id);
     const session = SESSION_ID_PATTERN.test(sessionId) ? await deps.store.get(sessionId, { withHistory: false }) : undefined;
-    if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) return notFound(response);
+    if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) throw notFound();
     response.json(await deps.conversations.messages(session, page.after, page.limit));
   });
 
@@ -45,29 +46,26 @@ export function registerConversationsRoutes(app: Express, deps: ConversationsRou
   app.get('/sessions/:id/events', authenticate, async (request, response) => {
     const sessionId = String(request.params.id);
     const session = SESSION_ID_PATTERN.test(sessionId) ? await deps.store.get(sessionId, { withHistory: false }) : undefined;
-    if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) return notFound(response);
+    if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) throw notFound();
     await streamSessionEvents(request, response, deps.keys.sessionEvents(sessionId), deps.openEventReader());
   });
 
   // An agent's answer: `{text, attachments?, author?}` or `{standardResponseId, Contact?, Agent?, CustomProperties?, author?}`.
   app.post('/sessions/:id/messages', authenticate, express.json({ limit: '64kb' }), async (request, response) => {
     const sessionId = String(request.params.id);
-    if (!SESSION_ID_PATTERN.test(sessionId)) return notFound(response);
+    if (!SESSION_ID_PATTERN.test(sessionId)) throw notFound();
     try {
       const answered = await deps.answers.answer(response.locals.tenant as TenantConfig, sessionId, request.body);
-      if (!answered) return notFound(response);
+      if (!answered) throw notFound();
       response.status(202).json(answered);
     } catch (error) {
-      if (error instanceof AnswerRefused) return void response.status(409).json({ error: error.message });
-      if (error instanceof AnswerInvalid) return void response.status(400).json({ error: error.message });
+      if (error instanceof AnswerRefused) throw conflict(error.message);
+      if (error instanceof AnswerInvalid) throw badRequest(error.message);
       throw error;
     }
   });
 }
 
-function notFound(response: Response): void {
-  response.status(404).json({ error: 'not found' });
-}
 
 function pageOf(request: Request): { after: number | undefined; limit: number } | { problem: string } {
   const { after, limit } = request.query;

@@ -12,6 +12,7 @@ import type { MessageStore } from '../sessions/message-store.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bodyOf } from './raw-body.js';
 import { channelsWithConnector, refuseWebhook, ReportTally, signingChannels, staleSignatureMessage, type WebhookProvider } from './webhook-support.js';
+import { notFound } from './errors.js';
 
 export interface ProviderWebhookDependencies {
   config: GatewayConfig;
@@ -74,7 +75,7 @@ export function registerProviderWebhooks(app: Express, deps: ProviderWebhookDepe
   const webhookChannels = channelsWithConnector(deps.config, 'webhook');
   app.post('/webhooks/inbound/:channel', rawBody, async (request, response) => {
     const named = webhookChannels.filter(({ channel }) => channel === request.params.channel);
-    if (named.length === 0) return void response.status(404).json({ error: 'not found' });
+    if (named.length === 0) throw notFound();
     const raw = bodyOf(request);
     const body = raw.toString('utf8');
     const header = request.get('x-invite-signature');

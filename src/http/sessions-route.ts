@@ -1,41 +1,40 @@
 import type { Express, Request, Response } from 'express';
-import type { Queue } from 'bullmq';
 import type { TenantConfig } from '../config/schema.js';
-import type { DeliveryJobData } from '../delivery/delivery-queue.js';
+import type { SessionEnding } from '../invite/ports.js';
 import { terminateSession } from '../invite/terminate-session.js';
 import { ALWAYS_MASKED_KEYS, maskIdentifier, maskUserData } from '../sessions/masking.js';
 import { SESSION_ID_PATTERN } from '../sessions/session-id.js';
 import type { Session } from '../sessions/session.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { requireTenant, type ApiKeys } from './auth.js';
+import { conflict, notFound } from './errors.js';
 
 export interface SessionsRouteDependencies {
   apiKeys: ApiKeys;
   store: SessionStore;
-  queue: Queue<DeliveryJobData>;
+  ending: SessionEnding;
 }
 
 /** `GET /sessions/:id` and `DELETE /sessions/:id` (docs/protocol.md#session-view), scoped to the key's tenant. */
 export function registerSessionsRoutes(app: Express, deps: SessionsRouteDependencies): void {
-  const authenticate = requireTenant(deps.apiKeys, (response, refusal) => void response.status(401).json({ error: refusal }));
+  const authenticate = requireTenant(deps.apiKeys);
 
   app.get('/sessions/:id', authenticate, async (request, response) => {
     const session = await findOwnSession(request, response, deps.store);
-    if (!session) return notFound(response);
+    if (!session) throw notFound();
     response.json(sessionView(session, response.locals.tenant as TenantConfig));
   });
 
   app.delete('/sessions/:id', authenticate, async (request, response) => {
     const tenant = response.locals.tenant as TenantConfig;
     const sessionId = String(request.params.id);
-    if (!SESSION_ID_PATTERN.test(sessionId)) return notFound(response);
-    const outcome = await terminateSession(sessionId, tenant.id, deps.store, deps.queue);
-    if (outcome === 'notFound') return notFound(response);
+    if (!SESSION_ID_PATTERN.test(sessionId)) throw notFound();
+    const outcome = await terminateSession(sessionId, tenant.id, deps.ending);
+    if (outcome === 'notFound') throw notFound();
     const session = await deps.store.get(sessionId);
-    if (!session) return notFound(response);
+    if (!session) throw notFound();
     if (outcome === 'alreadyEnded' && session.state === 'failed') {
-      response.status(409).json({ error: `session ${sessionId} already failed` });
-      return;
+      throw conflict(`session ${sessionId} already failed`);
     }
     response.json(sessionView(session, tenant));
   });
@@ -50,9 +49,6 @@ async function findOwnSession(request: Request, response: Response, store: Sessi
   return session;
 }
 
-function notFound(response: Response): void {
-  response.status(404).json({ error: 'not found' });
-}
 
 /** The session as the contract shows it: client id and contact-identification data masked. */
 export function sessionView(session: Session, tenant: TenantConfig) {

@@ -3,6 +3,7 @@ import type { ConnectorConfig, GatewayConfig } from '../config/schema.js';
 import type { SignatureCheck } from '../connectors/signature.js';
 import type { ChannelRef, ReportResult } from '../delivery/status-reports.js';
 import type { GatewayMetrics } from './metrics.js';
+import { badRequest, HttpError, sendHttpError } from './errors.js';
 
 export type WebhookProvider = 'whatsapp' | 'sinch' | 'apple' | 'webhook';
 
@@ -37,7 +38,7 @@ export function signingChannels<C extends ChannelRef>(
 /** Answers a refused webhook request and counts it; nothing was changed. */
 export function refuseWebhook(response: Response, metrics: GatewayMetrics, provider: WebhookProvider, reason: 'signature' | 'stale' | 'shape', message: string): void {
   metrics.webhookRefused.inc({ provider, reason });
-  response.status(reason === 'shape' ? 400 : 401).json({ error: message });
+  sendHttpError(response, reason === 'shape' ? badRequest(message) : new HttpError(401, 'bad_signature', message));
 }
 
 export function staleSignatureMessage(toleranceSeconds: number): string {

@@ -12,6 +12,7 @@ import type { MessageStore } from '../sessions/message-store.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bodyOf } from './raw-body.js';
 import { channelsWithConnector, refuseWebhook, ReportTally, signingChannels, type ConnectorChannel } from './webhook-support.js';
+import { HttpError, sendHttpError } from './errors.js';
 
 export interface WhatsAppWebhookDependencies {
   config: GatewayConfig;
@@ -48,7 +49,7 @@ export function registerWhatsAppWebhook(app: Express, deps: WhatsAppWebhookDepen
       response.type('text/plain').send(challenge);
       return;
     }
-    response.status(403).json({ error: 'verification failed' });
+    sendHttpError(response, new HttpError(403, 'forbidden', 'verification failed'));
   });
 
   app.post('/webhooks/whatsapp', express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {

@@ -1,20 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Queue } from 'bullmq';
 import type { GatewayConfig, TenantConfig } from '../config/schema.js';
-import { deliveryJobOptions, type DeliveryJobData } from '../delivery/delivery-queue.js';
-import { credentialsFingerprint } from '../config/credentials.js';
+import { checkColdStart, isPolicyOutcome, policyRefusal, sessionLimits } from '../delivery/channel-policy.js';
 import { fault } from '../esp/faults.js';
 import { getEntry, isKvList, scalarToString } from '../esp/kvlist.js';
 import type { EspRequest } from '../esp/model.js';
 import { DRY_RUN_SESSION_ID, type SessionIdGenerator } from '../sessions/session-id.js';
-import type { CreateOutcome, IdempotencyClaim, SessionStore } from '../sessions/session-store.js';
+import type { CreateOutcome, IdempotencyClaim } from '../sessions/session-store.js';
 import type { CampaignRowRef, NewSession } from '../sessions/session.js';
 import type { StandardResponseCatalog } from '../templates/catalog.js';
 import { renderStandardResponse } from '../templates/render.js';
 import type { RenderedMessage } from '../templates/types.js';
 import type { InviteCommand } from './invite-command.js';
+import type { InviteStorage } from './ports.js';
 import { hashIdempotencyKey, requestFingerprint } from './request-fingerprint.js';
-import { checkChannelPolicy } from './channel-policy.js';
 import { validateInvite } from './validate-invite.js';
 import type { Enricher } from '../enrichment/enricher.js';
 import { DoubtfulInvites } from './doubtful-invites.js';
@@ -47,8 +45,8 @@ export type InviteResult =
 export interface InviteDependencies {
   config: GatewayConfig;
   catalog: StandardResponseCatalog;
-  store: SessionStore;
-  queue: Queue<DeliveryJobData>;
+  /** Sessions and their delivery jobs (Redis and BullMQ, wired in gateway.ts). */
+  storage: InviteStorage;
   ids: SessionIdGenerator;
   /** CRM lookups of channels with `enrichment`; without it such channels are not enriched. */
   enricher?: Enricher;
@@ -66,7 +64,7 @@ export class InviteToChat {
   private readonly doubtful: DoubtfulInvites;
 
   constructor(private readonly deps: InviteDependencies) {
-    this.doubtful = deps.doubtful ?? new DoubtfulInvites({ withdraw: (session) => deps.store.withdraw(session) });
+    this.doubtful = deps.doubtful ?? new DoubtfulInvites({ withdraw: (session) => deps.storage.withdraw(session) });
   }
 
   async invite(request: EspRequest, options: InviteOptions): Promise<InviteResult> {
@@ -75,7 +73,7 @@ export class InviteToChat {
     const sessionId = options.dryRun ? DRY_RUN_SESSION_ID : this.deps.ids.next();
     const createdAt = options.dryRun ? DRY_RUN_CREATED_AT : new Date().toISOString();
     const rendered = this.render(command, sessionId, createdAt);
-    checkChannelPolicy(command);
+    checkColdStart(command.channel, command.clientId);
     if (options.dryRun) return { kind: 'dryRun', rendered: rendered ? renderedAsString(rendered) : null };
 
     const session = newSession(command, sessionId, createdAt, options.campaign);
@@ -113,9 +111,7 @@ export class InviteToChat {
   private render(command: InviteCommand, sessionId: string, createdAt: string): RenderedMessage | null {
     const id = command.standardResponseId;
     if (!id) return null;
-    const standardResponse = this.deps.catalog.get(id);
-    if (!standardResponse) throw fault('unknownStandardResponse', `StandardResponseId "${id}" is not a known standard response`);
-    return renderStandardResponse(standardResponse, {
+    return renderStandardResponse(this.deps.catalog.require(id), {
       channelType: command.channel.type,
       clientId: command.clientId,
       businessId: command.businessId,
@@ -147,19 +143,9 @@ export class InviteToChat {
    * also withdrawn as soon as Redis answers again (`DoubtfulInvites`).
    */
   private async store(session: NewSession, command: InviteCommand, rendered: RenderedMessage | null, idempotency?: IdempotencyClaim, startedAt = Date.now()): Promise<InviteResult> {
-    const { config, store, queue } = this.deps;
-    const limits = {
-      backlogLimit: config.limits.queueLimitPerTenant,
-      perRecipient: command.channel.perRecipient,
-      credentialsFingerprint: credentialsFingerprint(command.channel.connector),
-      confirmWithinMs: Math.floor(config.limits.redisCommandTimeoutMs / 2),
-    };
-    const campaignId = session.campaign?.campaignId;
-    const job: DeliveryJobData = { sessionId: session.sessionId, tenant: session.tenant, channel: session.channel, businessId: session.businessId, rendered, ...(campaignId ? { campaignId } : {}) };
-    const [created, added] = await Promise.allSettled([
-      store.create(session, limits, idempotency),
-      queue.add('invite', job, deliveryJobOptions(session.sessionId, config.retry, campaignId ? 'campaign' : 'live')),
-    ]);
+    const { config, storage } = this.deps;
+    const limits = sessionLimits(command.channel, config.limits);
+    const [created, added] = await Promise.allSettled([storage.createSession(session, limits, idempotency), storage.enqueueDelivery(session, rendered)]);
     if (created.status === 'rejected') {
       // The create may have run without its answer reaching us: never let it be sent.
       this.doubtful.add(session);
@@ -167,7 +153,7 @@ export class InviteToChat {
     }
     const outcome = created.value;
     if (outcome.kind !== 'created') {
-      if (added.status === 'fulfilled') await queue.remove(session.sessionId).catch(() => undefined);
+      if (added.status === 'fulfilled') await storage.dropDelivery(session.sessionId).catch(() => undefined);
       // A concurrent request with the same idempotency key is being confirmed: its answer is ours.
       if (outcome.kind === 'inflight' && Date.now() - startedAt < limits.confirmWithinMs) {
         await sleep(INFLIGHT_RECHECK_MS);
@@ -183,9 +169,9 @@ export class InviteToChat {
   }
 
   private async confirm(session: NewSession): Promise<InviteResult> {
-    let confirmed: Awaited<ReturnType<SessionStore['confirm']>>;
+    let confirmed: Awaited<ReturnType<InviteStorage['confirm']>>;
     try {
-      confirmed = await this.deps.store.confirm(session, this.deps.queue.toKey(session.sessionId));
+      confirmed = await this.deps.storage.confirm(session);
     } catch (error) {
       this.doubtful.add(session);
       throw unavailable(error);
@@ -196,20 +182,10 @@ export class InviteToChat {
   }
 
   private notCreated(outcome: Exclude<CreateOutcome, { kind: 'created' }>, session: NewSession, command: InviteCommand): InviteResult {
+    if (isPolicyOutcome(outcome)) throw policyRefusal(outcome, command.channel);
     switch (outcome.kind) {
       case 'replayed':
         return { kind: 'replayed', sessionId: outcome.sessionId };
-      case 'suppressed':
-        throw fault(
-          'policyRefused',
-          outcome.reason === 'opt_out_keyword'
-            ? `the recipient opted out on channel ${session.channel} (they sent an opt-out keyword): invites to them are refused until they opt in again`
-            : `the recipient stopped marketing messages on channel ${session.channel}: invites to them are refused`,
-        );
-      case 'channelHeld':
-        throw fault('policyRefused', `channel ${session.channel} is stopped (${outcome.reason}) until its credentials change or it is resumed`);
-      case 'recipientLimited':
-        throw fault('policyRefused', `the recipient already got ${command.channel.perRecipient?.max} invite(s) on channel ${session.channel} within ${command.channel.perRecipient?.windowSeconds} s (perRecipient)`);
       case 'conflict':
         throw fault('idempotencyConflict', `the idempotency key was already used within 24 h for another request (session ${outcome.sessionId})`);
       case 'inflight':

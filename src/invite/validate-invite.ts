@@ -2,14 +2,9 @@ import type { ChannelConfig, TenantConfig } from '../config/schema.js';
 import { fault } from '../esp/faults.js';
 import { getEntry, isKvList, newKvList, scalarToString, type KvList, type KvValue } from '../esp/kvlist.js';
 import type { EspRequest } from '../esp/model.js';
-import { isChatQueueKey, parseChatQueueKey } from './chat-queue-key.js';
-import type { InviteCommand } from './invite-command.js';
-
-/**
- * The example in fault 1011's sentence: the gateway's own words, which replay redaction leaves
- * alone although it looks like a phone number (src/replay/redact.ts).
- */
-export const PHONE_NUMBER_EXAMPLE_PHRASE = 'such as +15551230001';
+import { isChatQueueKey, parseChatQueueKey } from '../esp/chat-queue-key.js';
+import { PHONE_NUMBER, PHONE_NUMBER_EXAMPLE_PHRASE } from '../esp/phone-number.js';
+import type { InviteCommand, SharedInviteParameters } from './invite-command.js';
 
 /**
  * Checks an InviteToChat request against the parameter table (docs/protocol.md#parameters) for the caller's
@@ -18,14 +13,28 @@ export const PHONE_NUMBER_EXAMPLE_PHRASE = 'such as +15551230001';
  * so the first fault thrown is the one the contract says to answer.
  */
 export function validateInvite(request: EspRequest, tenant: TenantConfig): InviteCommand {
+  const { shared, clientId } = readInvite(request, tenant, 'in the request');
+  return { ...shared, clientId: clientId! };
+}
+
+/**
+ * A campaign's shared parameters, checked as an invite's (same faults, same order) but for the
+ * recipient, which each row gives: `_umsClientId` here is refused (1011).
+ */
+export function validateSharedParameters(request: EspRequest, tenant: TenantConfig): SharedInviteParameters {
+  return readInvite(request, tenant, 'in each row').shared;
+}
+
+function readInvite(request: EspRequest, tenant: TenantConfig, recipient: 'in the request' | 'in each row'): { shared: SharedInviteParameters; clientId?: string } {
   checkServiceAndApplication(request.request);
   const parameters = parametersOf(request.request);
-  const clientId = requiredString(parameters, '_umsClientId');
+  const clientId = recipient === 'in the request' ? requiredString(parameters, '_umsClientId') : undefined;
   const businessId = requiredString(parameters, '_umsBusinessId');
   const channel = resolveChannel(parameters, tenant);
   checkBusinessId(channel, businessId);
 
-  checkClientId(channel, clientId);
+  if (clientId !== undefined) checkClientId(channel, clientId);
+  else if (getEntry(parameters, '_umsClientId') !== undefined) throw fault('malformedParameter', '_umsClientId belongs in each recipient, not in the shared parameters');
   const chatQueueKey = optionalString(parameters, 'ChatQueueKey') || channel.inboundRouteByCall;
   if (!isChatQueueKey(chatQueueKey)) {
     throw fault('malformedParameter', `ChatQueueKey "${chatQueueKey}" must be <tenant-id>:<chat endpoint name>, e.g. ${tenant.id}:session-WA-sendSR`);
@@ -46,10 +55,9 @@ export function validateInvite(request: EspRequest, tenant: TenantConfig): Invit
     throw fault('forbidden', `ChatQueueKey "${chatQueueKey}" belongs to tenant ${queueTenant}; this API key may only use tenant ${tenant.id}`);
   }
 
-  return {
+  const shared = {
     tenant,
     channel,
-    clientId,
     businessId,
     standardResponseId: optionalString(parameters, 'StandardResponseId') || null,
     chatQueueKey,
@@ -60,6 +68,7 @@ export function validateInvite(request: EspRequest, tenant: TenantConfig): Invit
     userData,
     outbound,
   };
+  return { shared, clientId };
 }
 
 function checkServiceAndApplication(request: KvList): void {
@@ -103,9 +112,6 @@ function checkBusinessId(channel: ChannelConfig, businessId: string): void {
     throw fault('unknownBusinessId', `_umsBusinessId "${businessId}" is not a business id of channel ${channel.name}`);
   }
 }
-
-/** E.164-like: an optional `+`, then 7 to 15 digits, the first not 0. */
-export const PHONE_NUMBER = /^\+?[1-9]\d{6,14}$/;
 
 function checkClientId(channel: ChannelConfig, clientId: string): void {
   if (channel.type === 'apple') {

@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Answer } from './classify.js';
 import type { ReportItem, ReportRun } from './report.js';
-import { UsageError } from '../cli/gateway-target.js';
+import { UsageError } from '../cli-support/gateway-target.js';
 
 /**
  * A previous report, as the reference for renders (and for answers of requests logged without a

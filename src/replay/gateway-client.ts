@@ -1,6 +1,6 @@
 import type { EspRequest } from '../esp/model.js';
 import { FAULTS } from '../esp/faults.js';
-import { checkApiKey, checkReachable, connectionLost, TargetError } from '../cli/gateway-target.js';
+import { checkApiKey, checkReachable, connectionLost, TargetError } from '../cli-support/gateway-target.js';
 import type { Answer } from './classify.js';
 
 /** How often a request is retried when the connection breaks or the gateway answers 1050. */

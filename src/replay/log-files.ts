@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../cli/gateway-target.js';
+import { UsageError } from '../cli-support/gateway-target.js';
 
 /**
  * The log files named on the command line: files as given, directories searched recursively (in

@@ -2,7 +2,7 @@ import { getEntry, getScalar, isKvList, scalarToString, type KvList } from '../e
 import { parametersOf } from './extract-requests.js';
 import type { EspRequest } from '../esp/model.js';
 import { maskIdentifier } from '../sessions/masking.js';
-import { PHONE_NUMBER_EXAMPLE_PHRASE } from '../invite/validate-invite.js';
+import { PHONE_NUMBER_EXAMPLE_PHRASE } from '../esp/phone-number.js';
 
 /** Phrases of the gateway's own fault sentences that look like personal data but are not. */
 const GATEWAY_PHRASES = [PHONE_NUMBER_EXAMPLE_PHRASE];

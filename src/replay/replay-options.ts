@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { gatewayTarget, TARGET_OPTIONS, TARGET_USAGE, UsageError } from '../cli/gateway-target.js';
+import { gatewayTarget, TARGET_OPTIONS, TARGET_USAGE, UsageError } from '../cli-support/gateway-target.js';
 import { parseTimeBound, type TimeBound } from './time-window.js';
 
 /** What `invite-gateway replay` was asked to do (docs/protocol.md#replay). */

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { writeHtmlReport } from './report-html.js';
-import { UsageError } from '../cli/gateway-target.js';
+import { UsageError } from '../cli-support/gateway-target.js';
 import { emptySummary, isDifference, type ReplaySummary, type ReportItem, type ReportRun } from './report.js';
 
 /** How many differences are kept in memory for the terminal summary. */

@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { Answer } from './classify.js';
 import { extractRequestBatches, type LoggedReply, type LoggedRequest, type UnparsedBlock } from './extract-requests.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../cli-support/progress.js';
 import type { ReplayOptions } from './replay-options.js';
 import type { ReportWriter } from './report-writer.js';
 import { inTimeWindow } from './time-window.js';
-import { UsageError } from '../cli/gateway-target.js';
+import { UsageError } from '../cli-support/gateway-target.js';
 
 /** A logged request to replay (still as text), with the reply the log holds for it. */
 export type WorkItem = Omit<LoggedRequest, 'kind' | 'reply'> & { logged: Answer | null };

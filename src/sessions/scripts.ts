@@ -1,3 +1,5 @@
+import { scriptSignature } from '../redis/script-signature.js';
+
 /**
  * Lua scripts that keep each session change atomic: a reader never sees a session half written,
  * two writers (worker, status reports, DELETE) cannot interleave, and a rejected transition
@@ -136,60 +138,75 @@ local function confirmationGuard(sessionKey, historyKey, backlogKey, sessionId, 
 end
 `;
 
+/** CREATE_SESSION's keys and arguments, by name; `SessionStore.create` passes them so. */
+export const CREATE_SESSION_SIGNATURE = scriptSignature(
+  ['sessionKey', 'historyKey', 'backlogKey', 'idempotencyKey', 'recipientCountKey', 'suppressionKey', 'holdKey'] as const,
+  [
+    'ttlSeconds',
+    'backlogLimit',
+    'historyEntryJson',
+    'requestHash',
+    'idempotencyTtlSeconds',
+    'sessionId',
+    'recipientMax',
+    'recipientWindowSeconds',
+    'fieldsJson',
+    'credentialsFingerprint',
+  ] as const,
+);
+
 /**
- * Creates a session, or answers the session an idempotency key already points at. The channel
- * policy (suppressed recipient, per-recipient cap) is checked here too, so a replayed invite is
- * recognised before it could count against the cap, and two concurrent invites cannot both slip
- * under it.
- * KEYS: session hash, history list, tenant backlog counter, idempotency key (or ''),
- *       recipient counter (or '' for no cap), recipient suppression flag, channel hold
- * ARGV: ttlSeconds, backlogLimit, historyEntryJson, requestHash, idemTtlSeconds, sessionId,
- *       recipientMax, recipientWindowSeconds, fieldsJson (one JSON object: fewer arguments to encode),
- *       credentialsFingerprint (a hold set under other credentials no longer applies)
+ * Creates a session, or answers the session an idempotency key already points at. What must be
+ * atomic with the write is enforced here (the decisions and their faults are src/invite/policy.ts):
+ * a channel stopped under these credentials, a suppressed recipient, the per-recipient cap (so a
+ * replayed invite is recognised before it could count against the cap, and two concurrent invites
+ * cannot both slip under it), and the tenant's backlog.
+ * Keys and arguments: CREATE_SESSION_SIGNATURE. `idempotencyKey` and `recipientCountKey` are '' when
+ * unused; `fieldsJson` is one JSON object (fewer arguments to encode); a hold set under other
+ * credentials (`credentialsFingerprint`) no longer applies.
  * The session is written unconfirmed (its fields carry `confirmed = 0`, `confirmBy` and `idemKey`):
  * CONFIRM_SESSION makes it sendable.
  * Returns {'created', id} | {'replayed', id} | {'conflict', id} | {'inflight', id} | {'held', reason}
  *       | {'suppressed', suppressionJson} | {'limited', ''} | {'full', ''} | {'exists', ''}
  */
-export const CREATE_SESSION = NOW_MS + WITHDRAW + WRITE_SESSION_HASH + `
-local sessionId = ARGV[6]
+export const CREATE_SESSION = NOW_MS + WITHDRAW + WRITE_SESSION_HASH + CREATE_SESSION_SIGNATURE.prologue + `
 local previous = nil
-if KEYS[4] ~= '' then
-  previous = redis.call('GET', KEYS[4])
+if idempotencyKey ~= '' then
+  previous = redis.call('GET', idempotencyKey)
   if previous then
     local hash, id = string.match(previous, '^(%x+):(%w+)$')
     -- The key's first request may still be unconfirmed: wait for it, or forget it past its deadline.
-    local previousKey = string.gsub(KEYS[1], '%w+$', id)
+    local previousKey = string.gsub(sessionKey, '%w+$', id)
     local pending = redis.call('HMGET', previousKey, 'confirmed', 'confirmBy')
     if pending[1] == '0' then
       if tonumber(pending[2] or '0') >= nowMs() then return {'inflight', id} end
-      withdraw(previousKey, previousKey .. ':history', KEYS[3], id)
+      withdraw(previousKey, previousKey .. ':history', backlogKey, id)
       previous = nil
-    elseif hash == ARGV[4] then
+    elseif hash == requestHash then
       return {'replayed', id}
     end
   end
 end
-local hold = redis.call('GET', KEYS[7])
-if hold and string.sub(hold, 1, 64) == ARGV[10] then return {'held', string.sub(hold, 66)} end
-local suppressed = redis.call('GET', KEYS[6])
+local hold = redis.call('GET', holdKey)
+if hold and string.sub(hold, 1, 64) == credentialsFingerprint then return {'held', string.sub(hold, 66)} end
+local suppressed = redis.call('GET', suppressionKey)
 if suppressed then return {'suppressed', suppressed} end
-if KEYS[5] ~= '' and tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[7]) then
+if recipientCountKey ~= '' and tonumber(redis.call('GET', recipientCountKey) or '0') >= tonumber(recipientMax) then
   return {'limited', ''}
 end
 if previous then return {'conflict', string.match(previous, ':(%w+)$')} end
-if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists', ''} end
-local backlog = tonumber(redis.call('GET', KEYS[3]) or '0')
-if backlog >= tonumber(ARGV[2]) then return {'full', ''} end
-redis.call('INCR', KEYS[3])
-if KEYS[5] ~= '' then
-  if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[8]) end
+if redis.call('EXISTS', sessionKey) == 1 then return {'exists', ''} end
+local backlog = tonumber(redis.call('GET', backlogKey) or '0')
+if backlog >= tonumber(backlogLimit) then return {'full', ''} end
+redis.call('INCR', backlogKey)
+if recipientCountKey ~= '' then
+  if redis.call('INCR', recipientCountKey) == 1 then redis.call('EXPIRE', recipientCountKey, recipientWindowSeconds) end
 end
-writeSessionHash(KEYS[1], ARGV[9], ARGV[1])
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-if KEYS[4] ~= '' then
-  redis.call('SET', KEYS[4], ARGV[4] .. ':' .. sessionId, 'EX', ARGV[5])
+writeSessionHash(sessionKey, fieldsJson, ttlSeconds)
+redis.call('RPUSH', historyKey, historyEntryJson)
+redis.call('EXPIRE', historyKey, ttlSeconds)
+if idempotencyKey ~= '' then
+  redis.call('SET', idempotencyKey, requestHash .. ':' .. sessionId, 'EX', idempotencyTtlSeconds)
 end
 return {'created', sessionId}
 `;

@@ -4,7 +4,7 @@ import { cloneKvList, type KvList } from '../esp/kvlist.js';
 import { fieldPairs } from '../redis/field-pairs.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { RedisClock } from '../redis/clock.js';
-import { CLAIM_FOR_SEND, CONFIRM_SESSION, CREATE_SESSION, TRANSITION, WITHDRAW_SESSION } from './scripts.js';
+import { CLAIM_FOR_SEND, CONFIRM_SESSION, CREATE_SESSION, CREATE_SESSION_SIGNATURE, TRANSITION, WITHDRAW_SESSION } from './scripts.js';
 import {
   STATE_ENTERED_FROM,
   type CampaignRowRef,
@@ -198,23 +198,29 @@ export class SessionStore {
       ...(session.campaign ? { campaign: `${session.campaign.campaignId}:${session.campaign.row}` } : {}),
     };
     const [kind, sessionId] = await this.redis.igCreateSession(
-      this.keys.session(session.sessionId),
-      this.keys.sessionHistory(session.sessionId),
-      this.keys.tenantBacklog(session.tenant),
-      idempotencyKey,
-      limits.perRecipient ? this.keys.recipientCount(session.tenant, session.channel, recipient) : '',
-      this.keys.recipientSuppressed(session.tenant, session.channel, recipient),
-      this.keys.channelHold(session.tenant, session.channel),
-      this.ttlSeconds,
-      limits.backlogLimit,
-      JSON.stringify({ event: 'state:queued', at: session.createdAt }),
-      idempotency?.requestHash ?? '',
-      IDEMPOTENCY_TTL_SECONDS,
-      session.sessionId,
-      limits.perRecipient?.max ?? 0,
-      limits.perRecipient?.windowSeconds ?? 0,
-      JSON.stringify(fields),
-      limits.credentialsFingerprint ?? '',
+      ...CREATE_SESSION_SIGNATURE.encode(
+        {
+          sessionKey: this.keys.session(session.sessionId),
+          historyKey: this.keys.sessionHistory(session.sessionId),
+          backlogKey: this.keys.tenantBacklog(session.tenant),
+          idempotencyKey,
+          recipientCountKey: limits.perRecipient ? this.keys.recipientCount(session.tenant, session.channel, recipient) : '',
+          suppressionKey: this.keys.recipientSuppressed(session.tenant, session.channel, recipient),
+          holdKey: this.keys.channelHold(session.tenant, session.channel),
+        },
+        {
+          ttlSeconds: this.ttlSeconds,
+          backlogLimit: limits.backlogLimit,
+          historyEntryJson: JSON.stringify({ event: 'state:queued', at: session.createdAt }),
+          requestHash: idempotency?.requestHash ?? '',
+          idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
+          sessionId: session.sessionId,
+          recipientMax: limits.perRecipient?.max ?? 0,
+          recipientWindowSeconds: limits.perRecipient?.windowSeconds ?? 0,
+          fieldsJson: JSON.stringify(fields),
+          credentialsFingerprint: limits.credentialsFingerprint ?? '',
+        },
+      ),
     );
     switch (kind) {
       case 'created':
@@ -462,7 +468,7 @@ function campaignOf(field: string | null | undefined): { campaign?: CampaignRowR
 function defineScripts(redis: Redis): void {
   const scripted = redis as unknown as Partial<ScriptedRedis>;
   if (typeof scripted.igTransition === 'function') return;
-  redis.defineCommand('igCreateSession', { numberOfKeys: 7, lua: CREATE_SESSION });
+  redis.defineCommand('igCreateSession', { numberOfKeys: CREATE_SESSION_SIGNATURE.numberOfKeys, lua: CREATE_SESSION });
   redis.defineCommand('igConfirmSession', { numberOfKeys: 5, lua: CONFIRM_SESSION });
   redis.defineCommand('igWithdrawSession', { numberOfKeys: 4, lua: WITHDRAW_SESSION });
   redis.defineCommand('igTransition', { numberOfKeys: 7, lua: TRANSITION });

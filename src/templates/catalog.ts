@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
+import { fault } from '../esp/faults.js';
 
 /**
  * Standard responses (docs/protocol.md#standard-responses): one file per response in `TEMPLATES_DIR`, named
@@ -143,6 +144,8 @@ export interface StandardResponse {
 }
 
 export class TemplateCatalogError extends Error {
+  readonly code = 'TEMPLATES.CATALOG_INVALID';
+
   constructor(
     readonly directory: string,
     readonly problems: string[],
@@ -158,6 +161,13 @@ export class StandardResponseCatalog {
   /** Own ids only: `constructor` or `__proto__` are unknown ids like any other. */
   get(id: string): StandardResponse | undefined {
     return this.byId.get(id);
+  }
+
+  /** The standard response, or fault 1020 naming the id: what an invite or a campaign naming it is answered. */
+  require(id: string): StandardResponse {
+    const standardResponse = this.byId.get(id);
+    if (!standardResponse) throw fault('unknownStandardResponse', `StandardResponseId "${id}" is not a known standard response`);
+    return standardResponse;
   }
 
   ids(): string[] {

@@ -32,7 +32,8 @@ export function whatsappTemplateBody(content: Notification, context: RenderConte
   return {
     ...envelope(context),
     type: 'template',
-    template: { name: elementName, language: { code: content.language }, ...(components.length ? { components } : {}) },
+    // Meta's schema of the language object requires `policy`; `deterministic` is its only value.
+    template: { name: elementName, language: { policy: 'deterministic', code: content.language }, ...(components.length ? { components } : {}) },
   };
 }
 

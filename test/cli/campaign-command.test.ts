@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignCommand, type CampaignUi } from '../../src/cli/campaign-command.js';
-import { createProgress } from '../../src/cli/progress.js';
+import { createProgress } from '../../src/cli-support/progress.js';
 import { runBin } from '../support/bin.js';
 import { scratchDirectory } from '../support/scratch.js';
 import { listKeys } from '../support/redis.js';
@@ -198,7 +198,7 @@ describe('invite-gateway campaign', () => {
   it('refuses what cannot run with exit 2 and a sentence naming the problem', async () => {
     const file = csvFile('one.csv', ['+15556400001,Ed,E-1']);
     const noTemplate = await run(['send', file, '--channel', 'whatsapp-main', '--business-id', WA_BUSINESS_ID]);
-    expect(noTemplate).toMatchObject({ status: 2, err: expect.stringMatching(/^campaign: --template is required/) });
+    expect(noTemplate).toMatchObject({ status: 2, err: expect.stringMatching(/^campaign: --template is required \[CLI\.USAGE\]\n/) });
     const missing = await run(['send', join(directory, 'nope.csv'), ...shared]);
     expect(missing.err).toMatch(/nope\.csv: no such file/);
     const badPair = await run(['send', file, ...shared, '--user-data', 'novalue']);
@@ -210,7 +210,7 @@ describe('invite-gateway campaign', () => {
     const unknownTemplate = await run(['send', file, ...shared.slice(0, 4), '--template', 'nope']);
     expect(unknownTemplate.err).toMatch(/fault 1020: StandardResponseId "nope" is not a known standard response/);
     const unknownCampaign = await run(['status', 'no-such-id']);
-    expect(unknownCampaign).toMatchObject({ status: 2, err: 'campaign: no such campaign for this API key' });
+    expect(unknownCampaign).toMatchObject({ status: 2, err: 'campaign: no such campaign for this API key [CLI.CAMPAIGN_REFUSED]' });
   });
 
   it('runs as the package bin, with the API key from the environment', async () => {
@@ -224,7 +224,7 @@ describe('invite-gateway campaign', () => {
     const closedPort = await freePort();
     const down = await runBin(['campaign', 'status', 'x', '--target', `http://127.0.0.1:${closedPort}`, '--api-key', 'k']);
     expect(down.status).toBe(2);
-    expect(down.stderr).toContain(`campaign: cannot reach http://127.0.0.1:${closedPort}: ECONNREFUSED`);
+    expect(down.stderr).toContain(`campaign: cannot reach http://127.0.0.1:${closedPort}: ECONNREFUSED [CLI.TARGET_UNUSABLE]\n`);
   });
 
   it('check prints the dry run of a file: exit 1 with the faults when a column is missing, exit 0 when every row would send, nothing stored', async () => {

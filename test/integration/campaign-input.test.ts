@@ -207,7 +207,7 @@ describe('hostile campaign uploads', () => {
     const before = logLines.length;
     const response = await request(server).post('/webhooks/whatsapp').set('content-type', 'application/json').send(`{"from":"${CUSTOMER}","text":"${'x'.repeat(1_100_000)}"}`);
     expect(response.status).toBe(413);
-    expect(response.body).toEqual({ error: 'the body is larger than the configured limit' });
+    expect(response.body).toEqual({ error: 'the body is larger than the configured limit', code: 'payload_too_large' });
     const logged = logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logged).toEqual([expect.objectContaining({ level: 40, msg: 'request body refused', type: 'entity.too.large', status: 413, path: '/webhooks/whatsapp' })]);
     expect(Object.keys(logged[0]!)).not.toContain('err');

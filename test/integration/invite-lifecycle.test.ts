@@ -131,7 +131,7 @@ describe('an invite from ESP request to chat queue', () => {
     const sessionId = await invite(jsonInvite({ parameters: { _umsClientId: '+15551230019' } }));
     const other = await session(sessionId, TENANT2_KEY);
     expect(other.status).toBe(404);
-    expect(other.body).toEqual({ error: 'not found' });
+    expect(other.body).toEqual({ error: 'not found', code: 'not_found' });
     expect((await session('0000000000000000')).status).toBe(404);
   });
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson } from '../../src/connectors/http-post.js';
-import { DeliveryFailure } from '../../src/delivery/outcomes.js';
+import { DeliveryFailure } from '../../src/connectors/delivery-failure.js';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopback.js';
 
 describe('a provider that cannot be reached', () => {

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
+import { redisInviteStorage } from '../../src/delivery/invite-storage.js';
 import { InviteToChat } from '../../src/invite/invite-to-chat.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../src/redis/embedded.js';
 import { RedisKeys } from '../../src/redis/keys.js';
@@ -53,7 +54,7 @@ describe('when Redis is unavailable', () => {
     expect((await request(gateway.app!).get('/readyz')).status).toBe(503);
     const session = await request(gateway.app!).get('/sessions/0000000000000001').set('X-Api-Key', TENANT1_KEY);
     expect(session.status).toBe(503);
-    expect(session.body).toEqual({ error: 'Redis is unavailable; try again later' });
+    expect(session.body).toEqual({ error: 'Redis is unavailable; try again later', code: 'redis_unavailable' });
   });
 });
 
@@ -69,7 +70,7 @@ describe('when the delivery job cannot be added', () => {
     const queue = new Queue('invite-delivery', { connection: deadConnection, prefix: keys.bullPrefix });
     queue.on('error', () => undefined);
     const config = parseConfig(testConfig());
-    const useCase = new InviteToChat({ config, catalog: loadStandardResponses(SAMPLE_TEMPLATES_DIR), store, queue, ids: new SessionIdGenerator(1) });
+    const useCase = new InviteToChat({ config, catalog: loadStandardResponses(SAMPLE_TEMPLATES_DIR), storage: redisInviteStorage(store, queue, config.retry), ids: new SessionIdGenerator(1) });
     const body = jsonInvite();
     try {
       const attempt = useCase.invite(

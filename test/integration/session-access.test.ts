@@ -32,7 +32,7 @@ describe('who may see and end a session', () => {
     const before = await stored();
     expect(before.session.state).toBe('open');
     const refused = await request(gateway.app!).delete(`/sessions/${sessionId}`).set('X-Api-Key', TENANT2_KEY);
-    expect([refused.status, refused.body]).toEqual([404, { error: 'not found' }]);
+    expect([refused.status, refused.body]).toEqual([404, { error: 'not found', code: 'not_found' }]);
     expect((await sessionOf(TENANT2_KEY)).status).toBe(404);
     expect(await stored()).toEqual(before);
     expect((await sessionOf(TENANT1_KEY)).body).toMatchObject({ state: 'open', terminate: false });
@@ -48,7 +48,7 @@ describe('who may see and end a session', () => {
     const ended = await request(gateway.app!).delete(`/sessions/${sessionId}`).set(headers);
     for (const answer of [view, ended]) {
       expect(answer.status).toBe(401);
-      expect(answer.body).toEqual({ error: expect.stringMatching(/^(no API key|the API key is not known)/) });
+      expect(answer.body).toEqual({ error: expect.stringMatching(/^(no API key|the API key is not known)/), code: 'unauthenticated' });
       expect(answer.text).not.toContain('+1555123');
     }
     expect(await stored()).toEqual(before);

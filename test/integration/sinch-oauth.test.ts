@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SinchOAuthToken } from '../../src/connectors/sinch-oauth.js';
-import { DeliveryFailure } from '../../src/delivery/outcomes.js';
+import { DeliveryFailure } from '../../src/connectors/delivery-failure.js';
 import { FakeSinch } from '../support/fake-sinch.js';
 
 describe("Sinch OAuth2 tokens against a loopback of Sinch's token endpoint", () => {

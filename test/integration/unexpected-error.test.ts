@@ -31,7 +31,7 @@ describe('when the gateway fails unexpectedly', () => {
       logger,
       config,
       store: new SessionStore(redis, new RedisKeys('igtest:unexpected'), 60),
-      queue: undefined as never,
+      ending: undefined as never,
       conversations: undefined as never,
       inbound: undefined as never,
       answers: undefined as never,

@@ -123,7 +123,7 @@ describe('provider webhooks: tenants, replays and shapes', () => {
       const headerCases: Array<Record<string, string>> = [{}, { 'X-Hub-Signature-256': '' }, { 'X-Hub-Signature-256': 'sha256=' }];
       for (const headers of headerCases) {
         const answer = await unsigned('/webhooks/whatsapp', statuses, headers);
-        expect([answer.status, answer.body]).toEqual([401, { error: 'bad or missing X-Hub-Signature-256' }]);
+        expect([answer.status, answer.body]).toEqual([401, { error: 'bad or missing X-Hub-Signature-256', code: 'bad_signature' }]);
       }
       expect(await redisState(sent.sessionId)).toEqual(before);
       expect((await bed.session(7, sent.sessionId)).delivery).toBe('sent');
@@ -213,7 +213,7 @@ describe('provider webhooks: tenants, replays and shapes', () => {
       const sent = await bed.inviteSent(7, 'wa', clientId);
       const before = await redisState(sent.sessionId);
       const answer = await postWhatsApp(bed.app, payload(wamidOf(clientId)), waSecret(7));
-      expect([answer.status, answer.body]).toEqual([400, { error: problem }]);
+      expect([answer.status, answer.body]).toEqual([400, { error: problem, code: 'bad_request' }]);
       expect(await redisState(sent.sessionId)).toEqual(before);
     });
 
@@ -230,7 +230,7 @@ describe('provider webhooks: tenants, replays and shapes', () => {
       const sent = await bed.inviteSent(7, 'sinch', `+1555701${String(1000 + SINCH_CASES.findIndex(([name]) => name === _case)).slice(-4)}`);
       const before = await redisState(sent.sessionId);
       const answer = await postSinch(bed.app, payload(sent.providerMessageId), sinchSecret(7));
-      expect([answer.status, answer.body]).toEqual([400, { error: problem }]);
+      expect([answer.status, answer.body]).toEqual([400, { error: problem, code: 'bad_request' }]);
       expect(await redisState(sent.sessionId)).toEqual(before);
     });
 
@@ -246,7 +246,7 @@ describe('provider webhooks: tenants, replays and shapes', () => {
       const sent = await bed.inviteSent(7, 'apple', `urn:mbid:AQAAY-shape-${APPLE_CASES.findIndex(([name]) => name === _case)}`);
       const before = await redisState(sent.sessionId);
       const answer = await postApple(bed.app, payload(sent.providerMessageId), appleSecret(7));
-      expect([answer.status, answer.body]).toEqual([400, { error: problem }]);
+      expect([answer.status, answer.body]).toEqual([400, { error: problem, code: 'bad_request' }]);
       expect(await redisState(sent.sessionId)).toEqual(before);
     });
   });

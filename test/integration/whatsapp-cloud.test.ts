@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestGateway, TENANT1_KEY, testConfig, type TestGateway } from '../support/gateway.js';
 import { FakeWhatsApp } from '../support/fake-whatsapp.js';
 import { jsonInvite } from '../support/invites.js';
+import { whatsappStatuses } from '../support/provider-webhooks.js';
 
 const TOKEN = 'test-wa-token';
 const APP_SECRET = 'test-app-secret';
@@ -43,10 +44,7 @@ describe('delivery through the WhatsApp Cloud API connector', () => {
     return request(gateway.app!).post('/webhooks/whatsapp').set('Content-Type', 'application/json').set('X-Hub-Signature-256', signature).send(body);
   }
 
-  const statusPayload = (wamid: string, status: string, errors?: unknown[]) => ({
-    object: 'whatsapp_business_account',
-    entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: PHONE_NUMBER_ID }, statuses: [{ id: wamid, status, timestamp: '1795400000', recipient_id: '15551234001', ...(errors ? { errors } : {}) }] } }] }],
-  });
+  const statusPayload = (wamid: string, status: string, errors?: unknown[]) => whatsappStatuses(PHONE_NUMBER_ID, [{ id: wamid, status, ...(errors ? { errors } : {}) }]);
 
   it('posts the template body with the bearer token to the phone number id, and keeps the wamid', async () => {
     const sessionId = await invite('+15551234001');

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { replayCommand } from '../../src/cli/replay-command.js';
 import { parseReplayArgs } from '../../src/replay/replay-options.js';
-import { createProgress, type Progress } from '../../src/cli/progress.js';
+import { createProgress, type Progress } from '../../src/cli-support/progress.js';
 import { PassThrough } from 'node:stream';
 import type { ReplaySummary, ReportItem } from '../../src/replay/report.js';
 import { runReplay, type ReplayUi } from '../../src/replay/run-replay.js';

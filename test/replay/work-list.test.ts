@@ -1,7 +1,7 @@
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Progress } from '../../src/cli/progress.js';
+import type { Progress } from '../../src/cli-support/progress.js';
 import { parseReplayArgs } from '../../src/replay/replay-options.js';
 import { ReportWriter } from '../../src/replay/report-writer.js';
 import { WorkList, type WorkItem } from '../../src/replay/work-list.js';

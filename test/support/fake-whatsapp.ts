@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { sendMessageProblems } from './whatsapp-schemas.js';
 
 /** What the fake answers one send with: success (a wamid) or a Cloud API error. */
 export type FakeAnswer =
@@ -15,9 +16,9 @@ export interface ReceivedSend {
 
 /**
  * A loopback stand-in for the WhatsApp Cloud API `POST /{version}/{phone-number-id}/messages`. It
- * checks the request as the real API does (path, bearer token, JSON body shape, template
- * parameters) and answers with the real success and error shapes; tests program answers per
- * recipient.
+ * checks the request as the real API does (path, bearer token, the body against Meta's published
+ * schema of the operation, plus the API rules that schema does not state) and answers with the real
+ * success and error shapes; tests program answers per recipient.
  */
 export class FakeWhatsApp {
   readonly received: ReceivedSend[] = [];
@@ -35,6 +36,7 @@ export class FakeWhatsApp {
   ) {}
 
   async start(): Promise<string> {
+    sendMessageProblems({}); // compiles the schema now, not during the first (timed) send
     this.server = createServer((request, response) => void this.handle(request, response));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const address = this.server.address();
@@ -61,6 +63,8 @@ export class FakeWhatsApp {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // The arrival time, before the body is read and checked: pacing tests measure the gateway, not the check.
+    const arrivedAt = Date.now();
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const path = new RegExp(`^/${this.apiVersion}/([^/]+)/messages$`).exec(request.url ?? '');
@@ -73,9 +77,9 @@ export class FakeWhatsApp {
     } catch {
       return this.error(response, 400, 100, 'Invalid JSON');
     }
-    const problem = invalidBody(body);
-    if (problem) return this.error(response, 400, 100, `(#100) Invalid parameter: ${problem}`);
-    const send: ReceivedSend = { at: Date.now(), phoneNumberId: path[1]!, body };
+    const problem = sendMessageProblems(body) ?? unstatedRuleBroken(body);
+    if (problem) return this.error(response, 400, 100, '(#100) Invalid parameter', undefined, problem);
+    const send: ReceivedSend = { at: arrivedAt, phoneNumberId: path[1]!, body };
     this.received.push(send);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 
@@ -91,34 +95,34 @@ export class FakeWhatsApp {
     );
   }
 
-  private error(response: ServerResponse, status: number, code: number, message: string, retryAfterSeconds?: number): void {
+  /** Meta's error shape: `{error: {message, type, code, error_data: {messaging_product, details}, fbtrace_id}}`. */
+  private error(response: ServerResponse, status: number, code: number, message: string, retryAfterSeconds?: number, details = message): void {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
     response.writeHead(status, headers).end(
-      JSON.stringify({ error: { message, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details: message }, fbtrace_id: 'Afake' } }),
+      JSON.stringify({ error: { message, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details }, fbtrace_id: 'Afake' } }),
     );
   }
 }
 
-/** The checks the Cloud API makes on a message body before accepting it. */
-function invalidBody(body: Record<string, any>): string | undefined {
+/**
+ * Rules the Cloud API applies that Meta's schema does not state (it types these fields as plain
+ * strings or leaves them optional): the product is `whatsapp`, the recipient is a phone number, a
+ * text message has a body, and a template text parameter is not empty and holds no newline, tab or
+ * more than four spaces in a row (Meta's template parameter rules).
+ */
+function unstatedRuleBroken(body: Record<string, any>): string | undefined {
   if (body.messaging_product !== 'whatsapp') return 'messaging_product must be whatsapp';
-  if (body.recipient_type !== undefined && body.recipient_type !== 'individual') return 'recipient_type';
-  if (typeof body.to !== 'string' || !/^\+?\d{7,15}$/.test(body.to)) return 'to';
-  if (body.type === 'template') {
-    const template = body.template;
-    if (typeof template?.name !== 'string' || typeof template?.language?.code !== 'string') return 'template.name / template.language.code';
-    for (const component of template.components ?? []) {
-      if (!['header', 'body', 'button'].includes(component.type)) return `component type ${component.type}`;
-      for (const parameter of component.parameters ?? []) {
-        if (parameter.type === 'text' && (typeof parameter.text !== 'string' || parameter.text.trim() === '' || /[\n\t]| {5,}/.test(parameter.text))) return 'text parameter';
+  if (!/^\+?\d{7,15}$/.test(body.to)) return 'to must be a phone number';
+  if (body.type === 'text' && !body.text?.body) return 'text.body is required';
+  for (const [c, component] of (body.template?.components ?? []).entries()) {
+    for (const [p, parameter] of (component.parameters ?? []).entries()) {
+      if (parameter.type === 'text' && (parameter.text.trim() === '' || /[\n\t]| {5,}/.test(parameter.text))) {
+        return `template.components.${c}.parameters.${p}.text must not be empty nor hold a newline, a tab or more than four spaces in a row`;
       }
     }
-    return undefined;
   }
-  if (body.type === 'text') return typeof body.text?.body === 'string' && body.text.body ? undefined : 'text.body';
-  if (['image', 'document', 'video', 'audio'].includes(body.type)) return typeof body[body.type]?.link === 'string' ? undefined : `${body.type}.link`;
-  return `type ${body.type}`;
+  return undefined;
 }
 
 /**

@@ -94,7 +94,7 @@ function channel(tenant: TenantId, kind: ChannelKind, type: 'whatsapp' | 'apple'
   return { name: `${kind}-${tenant}`, type, businessIds: [CHANNELS[kind].businessId(tenant)], inboundRouteByCall: `${tenant}:session-inbound`, connector } as GatewayConfigInput['tenants'][number]['channels'][number];
 }
 
-/** A WhatsApp Cloud API status notification of one phone number, as Meta posts it. */
+/** A WhatsApp Cloud API status notification of one phone number, as Meta posts it (checked against Meta's webhook schema in test/fixtures/whatsapp-cloud-shapes.test.ts). */
 export function whatsappStatuses(fromPhoneNumberId: string, statuses: Array<{ id: string; status: string; errors?: unknown[] }>) {
   return {
     object: 'whatsapp_business_account',

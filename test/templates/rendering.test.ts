@@ -48,7 +48,7 @@ describe('standard responses', () => {
         type: 'template',
         template: {
           name: 'order_ready',
-          language: { code: 'en_US' },
+          language: { policy: 'deterministic', code: 'en_US' },
           components: [
             { type: 'header', parameters: [{ type: 'text', text: 'Ana' }] },
             { type: 'body', parameters: [{ type: 'text', text: 'A-1042' }, { type: 'text', text: 'Main St' }] },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../src/delivery/delivery-queue.js';
-import { classifyWhatsAppError } from '../../src/delivery/outcomes.js';
+import { classifyWhatsAppError } from '../../src/connectors/whatsapp-error-codes.js';
 import { cloneKvList } from '../../src/esp/kvlist.js';
 import { maskIdentifier, maskUserData } from '../../src/sessions/masking.js';
 

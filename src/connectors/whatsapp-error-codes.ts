@@ -1,27 +1,6 @@
-/**
- * What a provider's answer means for an invite (docs/protocol.md#delivery-and-outcomes, WhatsApp's table). Connectors
- * translate their provider's errors into a `DeliveryFailure`; the worker decides from it whether
- * to retry, give up, or give up and alert.
- */
-export type OutcomeName =
-  | 'rate_limited'
-  | 'pair_rate_limited'
-  | 'transient'
-  | 'undeliverable'
-  | 'outside_window'
-  | 'ecosystem_protection'
-  | 'marketing_opt_out'
-  | 'template_rejected'
-  | 'token_expired'
-  | 'account_blocked'
-  | 'provider_error';
+import type { OutcomeRule } from './delivery-failure.js';
 
-export interface OutcomeRule {
-  outcome: OutcomeName;
-  /** Whether another attempt may succeed (with backoff). */
-  retryable: boolean;
-}
-
+/** WhatsApp Cloud API error codes and what each means for an invite (docs/protocol.md#delivery-and-outcomes, WhatsApp's table). */
 const WHATSAPP_ERROR_CODES: Array<[number[], OutcomeRule]> = [
   [[4, 80007, 130429], { outcome: 'rate_limited', retryable: true }],
   [[131056], { outcome: 'pair_rate_limited', retryable: true }],
@@ -45,23 +24,4 @@ const RULE_BY_WHATSAPP_CODE = new Map<number, OutcomeRule>(
 /** Unknown codes are retried (bounded by the retry limit): a new provider code is rarely final. */
 export function classifyWhatsAppError(code: number): OutcomeRule {
   return RULE_BY_WHATSAPP_CODE.get(code) ?? { outcome: 'provider_error', retryable: true };
-}
-
-export function isKnownWhatsAppErrorCode(code: number): boolean {
-  return RULE_BY_WHATSAPP_CODE.has(code);
-}
-
-/** A send that did not succeed, as a connector reports it. */
-export class DeliveryFailure extends Error {
-  constructor(
-    readonly outcome: OutcomeName,
-    readonly retryable: boolean,
-    message: string,
-    readonly providerCode: number | null = null,
-    /** The provider's `Retry-After`, milliseconds. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'DeliveryFailure';
-  }
 }

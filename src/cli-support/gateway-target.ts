@@ -1,11 +1,26 @@
 /** What the command-line tools share about the gateway they talk to: its URL, the API key, errors. */
-import { networkCause } from '../connectors/http-post.js';
+import { readCliEnvironment, type CliEnvironment } from '../config/environment.js';
+import { networkCause } from '../outbound/http-client.js';
 
 /** A command line a tool cannot run with: exit status 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'CLI.USAGE';
+}
 
 /** The gateway cannot be used at all (down, not a gateway, API key refused): exit status 2. */
-export class TargetError extends Error {}
+export class TargetError extends Error {
+  override readonly name = 'TargetError';
+  readonly code = 'CLI.TARGET_UNUSABLE';
+}
+
+/**
+ * The line a tool ends with when it cannot go on: the sentence, then the error's stable code, which a script
+ * wrapping the tool can match on (the exit status is 2 for all of them).
+ */
+export function problemLine(tool: string, error: Error & { code: string }): string {
+  return `${tool}: ${error.message} [${error.code}]`;
+}
 
 export interface GatewayTarget {
   /** Base URL without a trailing slash. */
@@ -24,9 +39,15 @@ export const TARGET_USAGE = `  --target URL         the gateway (default http://
 
 /** `--target` (default: the local gateway) and `--api-key` (or INVITE_GATEWAY_API_KEY). */
 export function gatewayTarget(values: { target?: string; 'api-key'?: string }, env: NodeJS.ProcessEnv = process.env): GatewayTarget {
-  const apiKey = values['api-key'] ?? env.INVITE_GATEWAY_API_KEY;
+  let settings: CliEnvironment;
+  try {
+    settings = readCliEnvironment(env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const apiKey = values['api-key'] ?? settings.INVITE_GATEWAY_API_KEY;
   if (!apiKey) throw new UsageError('--api-key is required (or set INVITE_GATEWAY_API_KEY)');
-  return { url: targetUrl(values.target ?? `http://127.0.0.1:${env.PORT ?? 8080}`), apiKey };
+  return { url: targetUrl(values.target ?? `http://127.0.0.1:${settings.PORT}`), apiKey };
 }
 
 function targetUrl(text: string): string {
