@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { CampaignStore } from '../../src/campaigns/campaign-store.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { eventually, startTestGateway, TENANT1_KEY, WA_BUSINESS_ID, type TestGateway } from '../support/gateway.js';
+import { DeliveryQueueWatch } from '../support/delivery-queue.js';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../support/redis.js';
 
 /** 310 rows: every 50th has a bad phone (1011), rows 60/120/180/240 lack OrderId (1021), 301-310 repeat rows 1-10. */
@@ -89,14 +90,29 @@ describe('notification campaigns', () => {
       .send({ name: 'pausable', parameters: { _umsChannel: 'whatsapp-main', _umsBusinessId: WA_BUSINESS_ID, StandardResponseId: 'order_ready', CustomProperties: { Track: 'T' } }, UserData: { StoreName: 'X' }, recipients });
     const id = upload.body.campaignId as string;
     expect((await api().post(`/campaigns/${id}/pause`).set(auth)).body.state).toBe('paused');
+    const pausedAt = Date.now();
     const sentOf = async () => {
       const { counts } = (await api().get(`/campaigns/${id}`).set(auth)).body as { counts: { sent: number; delivered: number; read: number; failed: number } };
       return counts.sent + counts.delivered + counts.read + counts.failed;
     };
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Sends a worker began before the pause may still go. Rather than sleep, wait until every invite
+    // still queued was taken since the pause and put back unsent: those sends have ended by then.
+    const queue = new DeliveryQueueWatch(gateway.redis, gateway.prefix);
+    await eventually(async () => ((await queue.allHeldSince(pausedAt)) ? true : undefined), 15_000, 'every queued invite to be held');
     const atPause = await sentOf();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await sentOf()).toBe(atPause);
+    // Then nothing more: each is looked at again on its recheck and held again (a fixed wait could
+    // pass on a loaded machine before a worker looked at any of them).
+    const heldOnceAt = Date.now();
+    const sentMeanwhile = await eventually(
+      async () => {
+        const sent = await sentOf();
+        return sent !== atPause || (await queue.allHeldSince(heldOnceAt)) ? sent : undefined;
+      },
+      15_000,
+      'every queued invite to be looked at again',
+    );
+    await queue.close();
+    expect(sentMeanwhile).toBe(atPause);
     expect(atPause).toBeLessThan(120);
 
     expect((await api().post(`/campaigns/${id}/resume`).set(auth)).body.state).toBe('running');

@@ -125,25 +125,17 @@ function unstatedRuleBroken(body: Record<string, any>): string | undefined {
   return undefined;
 }
 
-/** The most sends seen in any one-second window. */
-export function peakPerSecond(sends: ReceivedSend[]): number {
-  const times = sends.map((send) => send.at).sort((a, b) => a - b);
-  let peak = 0;
-  for (let i = 0; i < times.length; i++) {
-    let j = i;
-    while (j < times.length && times[j]! - times[i]! < 1_000) j++;
-    peak = Math.max(peak, j - i);
-  }
-  return peak;
-}
-
 /**
- * The sends that came sooner than a pace of `perSecond` allows, counted from `since` (ms, a time
- * before the first send could take its slot). A paced number's k-th send (from 0) takes a slot no
- * sooner than `since + k / perSecond`, and is received after its slot: a loaded machine only makes
- * sends later, so unlike a count per wall-clock window this bound never fails for a slow run.
+ * The sends that came sooner than a pace of `perSecond` allows, counted from `since` (ms). A paced
+ * number's k-th send (from 0) takes a slot no sooner than `since + k / perSecond`, and is received
+ * after its slot: a loaded machine only makes sends later, so unlike a count per wall-clock window
+ * this bound never fails for a slow run. `takenBefore` is how many of `sends` may have taken their
+ * slot before `since` (at most the workers' concurrency, when the number was already sending): the
+ * k-th send then waits for slot k - takenBefore.
  */
-export function sendsAheadOfPace(sends: ReceivedSend[], perSecond: number, since: number): Array<{ send: number; at: number; earliest: number }> {
+export function sendsAheadOfPace(sends: ReceivedSend[], perSecond: number, since: number, takenBefore = 0): Array<{ send: number; at: number; earliest: number }> {
   const times = sends.map((send) => send.at).sort((a, b) => a - b);
-  return times.map((at, k) => ({ send: k, at: at - since, earliest: (k * 1_000) / perSecond })).filter(({ at, earliest }) => at < earliest);
+  return times
+    .map((at, k) => ({ send: k, at: at - since, earliest: (Math.max(0, k - takenBefore) * 1_000) / perSecond }))
+    .filter(({ at, earliest }) => at < earliest);
 }

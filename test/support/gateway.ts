@@ -57,6 +57,9 @@ export function testConfig(overrides: Partial<GatewayConfigInput> = {}): Gateway
   };
 }
 
+/** Delivery jobs one test gateway's worker runs at once: at most this many sends are under way. */
+export const TEST_WORKER_CONCURRENCY = 10;
+
 export interface TestGateway extends Gateway {
   prefix: string;
   redis: Redis;
@@ -71,7 +74,7 @@ export function gatewayOptions(overrides: Partial<GatewayOptions> & { redisPrefi
     redisUrl: TEST_REDIS_URL,
     templatesDir: SAMPLE_TEMPLATES_DIR,
     role: 'all',
-    workerConcurrency: 10,
+    workerConcurrency: TEST_WORKER_CONCURRENCY,
     logger: pino({ level: 'silent' }),
     processMetrics: false,
     ...overrides,
