@@ -22,7 +22,6 @@ function sinchMessage(body: Body, contentType: string, channel: string): SinchAp
   const media = ['image', 'video', 'audio', 'document'].includes(body.type) ? (body[body.type] as Body | undefined) : undefined;
   if (typeof media?.link === 'string') return { media_message: { url: media.link, ...(typeof media.filename === 'string' ? { filename_override: media.filename } : {}) } };
   if (channel === 'APPLEBC' && body.type === 'text' && typeof body.body === 'string') return { text_message: { text: body.body } };
-  // Sinch has no Apple rich link: its title and URL go as text (one with an image is refused at the door).
   if (channel === 'SMS' && typeof body.text === 'string') return { text_message: { text: body.text } };
   throw new DeliveryFailure('template_rejected', false, `the Sinch connector cannot send ${contentType} content on ${channel}`);
 }
