@@ -84,13 +84,7 @@ describe('a campaign next to live calls', () => {
     const cancelledAt = Date.now();
     // Sends a worker began before the cancel may still go; then every queued invite ends unsent.
     const queue = new DeliveryQueueWatch(gateway.redis, gateway.prefix);
-    await queue.takenBeforeEnded(cancelledAt);
-    const atCancel = campaignSends();
-    const sentAfterCancel = await eventually(
-      async () => (campaignSends() !== atCancel || (await queue.unfinished()) === 0 ? campaignSends() : undefined),
-      20_000,
-      'every queued invite to end',
-    );
+    const { ended: atCancel, later: sentAfterCancel } = await queue.sendsAroundEnd(cancelledAt, campaignSends);
     await queue.close();
     expect(sentAfterCancel).toBe(atCancel);
     expect(atCancel).toBeLessThan(RECIPIENTS);

@@ -98,19 +98,7 @@ describe('notification campaigns', () => {
     // Sends a worker began before the pause may still go. Rather than sleep, wait until every invite
     // still queued was taken since the pause and put back unsent: those sends have ended by then.
     const queue = new DeliveryQueueWatch(gateway.redis, gateway.prefix);
-    await eventually(async () => ((await queue.allHeldSince(pausedAt)) ? true : undefined), 15_000, 'every queued invite to be held');
-    const atPause = await sentOf();
-    // Then nothing more: each is looked at again on its recheck and held again (a fixed wait could
-    // pass on a loaded machine before a worker looked at any of them).
-    const heldOnceAt = Date.now();
-    const sentMeanwhile = await eventually(
-      async () => {
-        const sent = await sentOf();
-        return sent !== atPause || (await queue.allHeldSince(heldOnceAt)) ? sent : undefined;
-      },
-      15_000,
-      'every queued invite to be looked at again',
-    );
+    const { held: atPause, later: sentMeanwhile } = await queue.sendsAroundHold(pausedAt, sentOf);
     await queue.close();
     expect(sentMeanwhile).toBe(atPause);
     expect(atPause).toBeLessThan(120);

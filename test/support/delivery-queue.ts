@@ -44,6 +44,45 @@ export class DeliveryQueueWatch {
     return others.length === 0 && held.every((job) => (job?.processedOn ?? 0) >= since);
   }
 
+  /**
+   * After a pause at `pausedAt`: waits until every queued invite was taken and held since, counts the
+   * sends then (`held`), and waits until each was looked at again and held again, or a send came
+   * (`later`). A pause that holds shows `later === held`.
+   */
+  async sendsAroundHold(pausedAt: number, sends: () => number | Promise<number>, timeoutMs = 15_000): Promise<{ held: number; later: number }> {
+    await eventually(async () => ((await this.allHeldSince(pausedAt)) ? true : undefined), timeoutMs, 'every queued invite to be held');
+    const held = await sends();
+    const heldOnceAt = Date.now();
+    const later = await eventually(
+      async () => {
+        const sent = await sends();
+        return sent !== held || (await this.allHeldSince(heldOnceAt)) ? sent : undefined;
+      },
+      timeoutMs,
+      'every queued invite to be looked at again',
+    );
+    return { held, later };
+  }
+
+  /**
+   * After a cancel at `cancelledAt`: waits for the sends under way then to end, counts the sends
+   * (`ended`), and waits until every queued invite has ended, or a send came (`later`). A cancel that
+   * holds shows `later === ended`.
+   */
+  async sendsAroundEnd(cancelledAt: number, sends: () => number | Promise<number>, timeoutMs = 20_000): Promise<{ ended: number; later: number }> {
+    await this.takenBeforeEnded(cancelledAt);
+    const ended = await sends();
+    const later = await eventually(
+      async () => {
+        const sent = await sends();
+        return sent !== ended || (await this.unfinished()) === 0 ? sent : undefined;
+      },
+      timeoutMs,
+      'every queued invite to end',
+    );
+    return { ended, later };
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }
