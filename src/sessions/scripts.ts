@@ -211,49 +211,65 @@ end
 return {'created', sessionId}
 `;
 
+/** CONFIRM_SESSION's keys and arguments, by name, in the order the script receives them. */
+export const CONFIRM_SESSION_SIGNATURE = scriptSignature(
+  ['sessionKey', 'historyKey', 'backlogKey', 'jobKey', 'statsKey'] as const,
+  ['sessionId'] as const,
+);
+
 /**
  * Makes a session sendable, once the API has seen both the session and its delivery job stored.
  * In time only: a confirmation that reaches Redis after the deadline (a paused or stalled Redis
  * catching up, after the API already answered 1050) withdraws the session instead.
- * KEYS: session hash, history list, tenant backlog counter, delivery job hash, stats hash
- * ARGV: sessionId
+ * Keys and arguments: CONFIRM_SESSION_SIGNATURE (`jobKey`: BullMQ's hash of the delivery job).
  * Returns 'confirmed' | 'late' (withdrawn) | 'nojob' (withdrawn) | 'gone'
  */
-export const CONFIRM_SESSION = NOW_MS + WITHDRAW + `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
-local fields = redis.call('HMGET', KEYS[1], 'confirmed', 'confirmBy')
+export const CONFIRM_SESSION = NOW_MS + WITHDRAW + CONFIRM_SESSION_SIGNATURE.prologue + `
+if redis.call('EXISTS', sessionKey) == 0 then return 'gone' end
+local fields = redis.call('HMGET', sessionKey, 'confirmed', 'confirmBy')
 if fields[1] ~= '0' then return 'confirmed' end
 local verdict = nil
 if nowMs() > tonumber(fields[2] or '0') then verdict = 'late'
-elseif redis.call('EXISTS', KEYS[4]) == 0 then verdict = 'nojob' end
+elseif redis.call('EXISTS', jobKey) == 0 then verdict = 'nojob' end
 if verdict then
-  withdraw(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-  redis.call('HINCRBY', KEYS[5], 'withdrawnUnconfirmed', 1)
+  withdraw(sessionKey, historyKey, backlogKey, sessionId)
+  redis.call('HINCRBY', statsKey, 'withdrawnUnconfirmed', 1)
   return verdict
 end
-redis.call('HSET', KEYS[1], 'confirmed', '1')
-redis.call('HDEL', KEYS[1], 'confirmBy')
+redis.call('HSET', sessionKey, 'confirmed', '1')
+redis.call('HDEL', sessionKey, 'confirmBy')
 return 'confirmed'
 `;
+
+/** WITHDRAW_SESSION's keys and arguments, by name, in the order the script receives them. */
+export const WITHDRAW_SESSION_SIGNATURE = scriptSignature(
+  ['sessionKey', 'historyKey', 'backlogKey', 'statsKey'] as const,
+  ['sessionId'] as const,
+);
 
 /**
  * The API's way back when it answered a fault without knowing whether its writes landed (a reply
  * lost to a timeout or a dropped connection): the session is withdrawn if no worker has taken it
  * yet. One already taken counts as `refusedButSent`, the case this design cannot rule out.
- * KEYS: session hash, history list, tenant backlog counter, stats hash
- * ARGV: sessionId
+ * Keys and arguments: WITHDRAW_SESSION_SIGNATURE.
  * Returns 'withdrawn' | 'gone' | 'taken'
  */
-export const WITHDRAW_SESSION = WITHDRAW + `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
-if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then
-  redis.call('HINCRBY', KEYS[4], 'refusedButSent', 1)
+export const WITHDRAW_SESSION = WITHDRAW + WITHDRAW_SESSION_SIGNATURE.prologue + `
+if redis.call('EXISTS', sessionKey) == 0 then return 'gone' end
+if redis.call('HGET', sessionKey, 'state') ~= 'queued' then
+  redis.call('HINCRBY', statsKey, 'refusedButSent', 1)
   return 'taken'
 end
-withdraw(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-redis.call('HINCRBY', KEYS[4], 'withdrawnAfterDoubt', 1)
+withdraw(sessionKey, historyKey, backlogKey, sessionId)
+redis.call('HINCRBY', statsKey, 'withdrawnAfterDoubt', 1)
 return 'withdrawn'
 `;
+
+/** TRANSITION's keys and arguments, by name, in the order the script receives them. */
+export const TRANSITION_SIGNATURE = scriptSignature(
+  ['sessionKey', 'historyKey', 'chatQueueKey', 'backlogKey', 'providerMessageKey', 'statsKey', 'customerSessionKey'] as const,
+  ['at', 'toState', 'allowedFromStates', 'toDelivery', 'streamMaxLen', 'streamFieldsJson', 'extraFieldsJson', 'indexTtlSeconds', 'sessionId', 'endReason', 'eventsMaxLen'] as const,
+);
 
 /**
  * Moves a session's state and/or delivery, each only along its allowed edges, and records each
@@ -262,82 +278,86 @@ return 'withdrawn'
  * Two bookkeeping writes ride along, to save the worker round trips: leaving `queued` takes the
  * invite out of its tenant's backlog, and a provider message id is indexed for status webhooks.
  * A session still unconfirmed does not leave `queued` (CONFIRMATION_GUARD).
- * KEYS: session hash, history list, chat-queue stream (or ''), tenant backlog counter (or ''),
- *       provider-message index key (or ''), stats hash, customer's session key (or '': set on open)
- * ARGV: at, toState ('' = keep), allowedFromStates (comma list), toDelivery ('' = keep),
- *       streamMaxLen, streamFieldsJson ('' = none), extraFieldsJson ('{}'), indexTtlSeconds, sessionId,
- *       endReason ('' = the state), eventsMaxLen
+ * Keys and arguments: TRANSITION_SIGNATURE. `chatQueueKey`, `backlogKey`, `providerMessageKey` and
+ * `customerSessionKey` are '' when unused; `toState`/`toDelivery` '' keep the current value;
+ * `allowedFromStates` is a comma list; `streamFieldsJson` the chat-queue entry, `extraFieldsJson` fields
+ * to set with the change ('{}'); `endReason` '' means the state itself.
  * An applied delivery change is a `message.status` event (message `<sessionId>.0`, the invite) and
  * an applied end (`terminated`, `failed`) a `session.ended` event with its reason (PUBLISH_EVENT).
  * Returns {stateApplied 0|1, deliveryApplied 0|1, state, delivery, tenant, channel, campaign} after the
  * change, {-1, -1} when the session does not exist, {-2, msToDeadline} while it is unconfirmed and
  * {-3, 0} when it was withdrawn unconfirmed.
  */
-export const TRANSITION = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + DELIVERY_MOVES + PUBLISH_EVENT + ACTIVITY + `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, -1} end
-local at = ARGV[1]
-local current = redis.call('HMGET', KEYS[1], 'state', 'delivery')
-if current[1] == 'queued' and ARGV[2] ~= '' then
-  local guard = confirmationGuard(KEYS[1], KEYS[2], KEYS[4], ARGV[9], KEYS[6])
+export const TRANSITION = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + DELIVERY_MOVES + PUBLISH_EVENT + ACTIVITY + TRANSITION_SIGNATURE.prologue + `
+if redis.call('EXISTS', sessionKey) == 0 then return {-1, -1} end
+local current = redis.call('HMGET', sessionKey, 'state', 'delivery')
+if current[1] == 'queued' and toState ~= '' then
+  local guard = confirmationGuard(sessionKey, historyKey, backlogKey, sessionId, statsKey)
   if guard then
     if guard[1] == 'unconfirmed' then return {-2, tonumber(guard[2])} end
     return {-3, 0}
   end
 end
 local stateApplied, deliveryApplied = 0, 0
-local extra = cjson.decode(ARGV[7])
+local extra = cjson.decode(extraFieldsJson)
 
-if ARGV[2] ~= '' then
-  for allowed in string.gmatch(ARGV[3], '[^,]+') do
+if toState ~= '' then
+  for allowed in string.gmatch(allowedFromStates, '[^,]+') do
     if allowed == current[1] then stateApplied = 1 end
   end
 end
 
-if deliveryMoves(current[2], ARGV[4]) then deliveryApplied = 1 end
+if deliveryMoves(current[2], toDelivery) then deliveryApplied = 1 end
 
 if stateApplied == 1 then
-  if current[1] == 'queued' and KEYS[4] ~= '' and tonumber(redis.call('GET', KEYS[4]) or '0') > 0 then
-    redis.call('DECR', KEYS[4])
+  if current[1] == 'queued' and backlogKey ~= '' and tonumber(redis.call('GET', backlogKey) or '0') > 0 then
+    redis.call('DECR', backlogKey)
   end
-  redis.call('HSET', KEYS[1], 'state', ARGV[2])
-  redis.call('RPUSH', KEYS[2], cjson.encode({event = 'state:' .. ARGV[2], at = at}))
-  if ARGV[2] == 'open' and KEYS[3] ~= '' then
-    local streamFields = cjson.decode(ARGV[6])
-    local args = {KEYS[3], 'MAXLEN', '~', ARGV[5], '*'}
+  redis.call('HSET', sessionKey, 'state', toState)
+  redis.call('RPUSH', historyKey, cjson.encode({event = 'state:' .. toState, at = at}))
+  if toState == 'open' and chatQueueKey ~= '' then
+    local streamFields = cjson.decode(streamFieldsJson)
+    local args = {chatQueueKey, 'MAXLEN', '~', streamMaxLen, '*'}
     for i = 1, #streamFields do args[#args + 1] = streamFields[i] end
     redis.call('XADD', unpack(args))
     -- The customer's replies now come to this session (the newest open one).
-    if KEYS[7] ~= '' then redis.call('SET', KEYS[7], ARGV[9], 'EX', ARGV[8]) end
+    if customerSessionKey ~= '' then redis.call('SET', customerSessionKey, sessionId, 'EX', indexTtlSeconds) end
   end
 end
 if deliveryApplied == 1 then
-  redis.call('HSET', KEYS[1], 'delivery', ARGV[4])
-  if ARGV[4] == 'sent' then redis.call('HSET', KEYS[1], 'lastOutboundAt', at) end
-  redis.call('RPUSH', KEYS[2], cjson.encode({event = 'delivery:' .. ARGV[4], at = at}))
+  redis.call('HSET', sessionKey, 'delivery', toDelivery)
+  if toDelivery == 'sent' then redis.call('HSET', sessionKey, 'lastOutboundAt', at) end
+  redis.call('RPUSH', historyKey, cjson.encode({event = 'delivery:' .. toDelivery, at = at}))
 end
 if stateApplied == 1 or deliveryApplied == 1 then
-  for field, value in pairs(extra) do redis.call('HSET', KEYS[1], field, value) end
+  for field, value in pairs(extra) do redis.call('HSET', sessionKey, field, value) end
 end
 -- The conversation's live feed: the invite's delivery changes (its message '.0') and the session's end.
-local tenantEvents = string.match(KEYS[1], '^(.*):session:%w+$') .. ':events:' .. (redis.call('HGET', KEYS[1], 'tenant') or '')
+local tenantEvents = string.match(sessionKey, '^(.*):session:%w+$') .. ':events:' .. (redis.call('HGET', sessionKey, 'tenant') or '')
 if deliveryApplied == 1 then
-  local data = {messageId = ARGV[9] .. '.0', delivery = ARGV[4]}
+  local data = {messageId = sessionId .. '.0', delivery = toDelivery}
   if extra.error and extra.error ~= '' then data.error = cjson.decode(extra.error) end
-  publishEvent(tenantEvents, KEYS[1], ARGV[11], 'message.status', ARGV[9], ARGV[9] .. '.0', at, cjson.encode(data))
+  publishEvent(tenantEvents, sessionKey, eventsMaxLen, 'message.status', sessionId, sessionId .. '.0', at, cjson.encode(data))
 end
-if (stateApplied == 1 and ARGV[2] == 'open') or (deliveryApplied == 1 and ARGV[4] == 'sent' and redis.call('HGET', KEYS[1], 'state') == 'open') then
-  touchActivity(KEYS[1], ARGV[9])
+if (stateApplied == 1 and toState == 'open') or (deliveryApplied == 1 and toDelivery == 'sent' and redis.call('HGET', sessionKey, 'state') == 'open') then
+  touchActivity(sessionKey, sessionId)
 end
-if stateApplied == 1 and (ARGV[2] == 'terminated' or ARGV[2] == 'failed') then
-  forgetActivity(KEYS[1], ARGV[9])
-  local reason = ARGV[10]
-  if reason == '' then reason = ARGV[2] end
-  publishEvent(tenantEvents, KEYS[1], ARGV[11], 'session.ended', ARGV[9], '', at, cjson.encode({reason = reason, state = ARGV[2]}))
+if stateApplied == 1 and (toState == 'terminated' or toState == 'failed') then
+  forgetActivity(sessionKey, sessionId)
+  local reason = endReason
+  if reason == '' then reason = toState end
+  publishEvent(tenantEvents, sessionKey, eventsMaxLen, 'session.ended', sessionId, '', at, cjson.encode({reason = reason, state = toState}))
 end
-if KEYS[5] ~= '' then redis.call('SET', KEYS[5], ARGV[9], 'EX', ARGV[8]) end
-local after = redis.call('HMGET', KEYS[1], 'state', 'delivery', 'tenant', 'channel', 'campaign')
+if providerMessageKey ~= '' then redis.call('SET', providerMessageKey, sessionId, 'EX', indexTtlSeconds) end
+local after = redis.call('HMGET', sessionKey, 'state', 'delivery', 'tenant', 'channel', 'campaign')
 return {stateApplied, deliveryApplied, after[1], after[2], after[3], after[4], after[5]}
 `;
+
+/** CLAIM_FOR_SEND's keys and arguments, by name, in the order the script receives them. */
+export const CLAIM_FOR_SEND_SIGNATURE = scriptSignature(
+  ['sessionKey', 'historyKey', 'backlogKey', 'holdKey', 'pacingKey', 'statsKey'] as const,
+  ['at', 'attempt', 'credentialsFingerprint', 'intervalMs', 'maxSleepMs', 'sessionId'] as const,
+);
 
 /**
  * A worker claims a session for one send attempt, in one command: the session must still be
@@ -348,40 +368,39 @@ return {stateApplied, deliveryApplied, after[1], after[2], after[3], after[4], a
  * `sending` (leaving `queued` frees its backlog place) with the attempt number recorded, and
  * marked in flight until the worker records what the provider said. A session not yet confirmed
  * is not claimed (CONFIRMATION_GUARD).
- * KEYS: session hash, history list, tenant backlog counter, channel hold, pacing key, stats hash
- * ARGV: at, attempt, credentialsFingerprint, intervalMs, maxSleepMs, sessionId
+ * Keys and arguments: CLAIM_FOR_SEND_SIGNATURE.
  * Returns {'gone'} | {'skipped', state} | {'held', reason} | {'wait', ms} | {'unconfirmed', ms}
  *       | {'withdrawn'} | {'claimed', waitMs, unknownOutcome '0'|'1', field, value, ...}
  */
-export const CLAIM_FOR_SEND = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + SEND_SLOT + `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'gone'} end
-local state = redis.call('HGET', KEYS[1], 'state')
+export const CLAIM_FOR_SEND = NOW_MS + WITHDRAW + CONFIRMATION_GUARD + SEND_SLOT + CLAIM_FOR_SEND_SIGNATURE.prologue + `
+if redis.call('EXISTS', sessionKey) == 0 then return {'gone'} end
+local state = redis.call('HGET', sessionKey, 'state')
 if state ~= 'queued' and state ~= 'sending' then return {'skipped', state} end
-local guard = confirmationGuard(KEYS[1], KEYS[2], KEYS[3], ARGV[6], KEYS[6])
+local guard = confirmationGuard(sessionKey, historyKey, backlogKey, sessionId, statsKey)
 if guard then return guard end
 
-local hold = redis.call('GET', KEYS[4])
+local hold = redis.call('GET', holdKey)
 if hold then
-  if string.sub(hold, 1, 64) == ARGV[3] then return {'held', string.sub(hold, 66)} end
-  redis.call('DEL', KEYS[4])
+  if string.sub(hold, 1, 64) == credentialsFingerprint then return {'held', string.sub(hold, 66)} end
+  redis.call('DEL', holdKey)
 end
 
-local wait, longer = takeSendSlot(KEYS[5], tonumber(ARGV[4]), tonumber(ARGV[5]))
+local wait, longer = takeSendSlot(pacingKey, tonumber(intervalMs), tonumber(maxSleepMs))
 if not wait then return {'wait', tostring(longer)} end
 
-if state == 'queued' and tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+if state == 'queued' and tonumber(redis.call('GET', backlogKey) or '0') > 0 then redis.call('DECR', backlogKey) end
 -- An attempt still marked in flight never reported back (its worker died mid-send, or lost Redis):
 -- the provider may have the message already, so this send may be a duplicate. Counted, and sent.
 local unknownOutcome = '0'
-local inFlight = redis.call('HGET', KEYS[1], 'inFlight')
+local inFlight = redis.call('HGET', sessionKey, 'inFlight')
 if inFlight and inFlight ~= '' then
   unknownOutcome = '1'
-  redis.call('HINCRBY', KEYS[6], 'sendsAfterUnknownOutcome', 1)
+  redis.call('HINCRBY', statsKey, 'sendsAfterUnknownOutcome', 1)
 end
-redis.call('HSET', KEYS[1], 'state', 'sending', 'attempts', ARGV[2], 'inFlight', ARGV[2])
-redis.call('RPUSH', KEYS[2], cjson.encode({event = 'state:sending', at = ARGV[1]}))
+redis.call('HSET', sessionKey, 'state', 'sending', 'attempts', attempt, 'inFlight', attempt)
+redis.call('RPUSH', historyKey, cjson.encode({event = 'state:sending', at = at}))
 local result = {'claimed', tostring(wait), unknownOutcome}
-local fields = redis.call('HGETALL', KEYS[1])
+local fields = redis.call('HGETALL', sessionKey)
 for i = 1, #fields do result[#result + 1] = fields[i] end
 return result
 `;

@@ -4,7 +4,18 @@ import { cloneKvList, type KvList } from '../esp/kvlist.js';
 import { fieldPairs } from '../redis/field-pairs.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { RedisClock } from '../redis/clock.js';
-import { CLAIM_FOR_SEND, CONFIRM_SESSION, CREATE_SESSION, CREATE_SESSION_SIGNATURE, TRANSITION, WITHDRAW_SESSION } from './scripts.js';
+import {
+  CLAIM_FOR_SEND,
+  CLAIM_FOR_SEND_SIGNATURE,
+  CONFIRM_SESSION,
+  CONFIRM_SESSION_SIGNATURE,
+  CREATE_SESSION,
+  CREATE_SESSION_SIGNATURE,
+  TRANSITION,
+  TRANSITION_SIGNATURE,
+  WITHDRAW_SESSION,
+  WITHDRAW_SESSION_SIGNATURE,
+} from './scripts.js';
 import {
   STATE_ENTERED_FROM,
   type CampaignRowRef,
@@ -163,8 +174,8 @@ export interface ClaimRequest {
 
 type ScriptedRedis = Redis & {
   igCreateSession(...args: Array<string | number>): Promise<[string, string]>;
-  igConfirmSession(...args: string[]): Promise<ConfirmOutcome>;
-  igWithdrawSession(...args: string[]): Promise<WithdrawOutcome>;
+  igConfirmSession(...args: Array<string | number>): Promise<ConfirmOutcome>;
+  igWithdrawSession(...args: Array<string | number>): Promise<WithdrawOutcome>;
   igClaimForSend(...args: Array<string | number>): Promise<string[]>;
   igTransition(...args: Array<string | number>): Promise<[number, number, string?, string?, string?, string?, string?]>;
 };
@@ -186,6 +197,16 @@ export class SessionStore {
   ) {
     defineScripts(redis);
     this.redis = redis as ScriptedRedis;
+  }
+
+  /** The keys every session script takes: the session, its history, its tenant's backlog, the stats. */
+  private sessionKeys(sessionId: string, tenant: number) {
+    return {
+      sessionKey: this.keys.session(sessionId),
+      historyKey: this.keys.sessionHistory(sessionId),
+      backlogKey: this.keys.tenantBacklog(tenant),
+      statsKey: this.keys.deliveryStats(),
+    };
   }
 
   async create(session: NewSession, limits: CreateLimits, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
@@ -248,24 +269,13 @@ export class SessionStore {
    */
   async confirm(session: Pick<NewSession, 'sessionId' | 'tenant'>, jobKey: string): Promise<ConfirmOutcome> {
     return this.redis.igConfirmSession(
-      this.keys.session(session.sessionId),
-      this.keys.sessionHistory(session.sessionId),
-      this.keys.tenantBacklog(session.tenant),
-      jobKey,
-      this.keys.deliveryStats(),
-      session.sessionId,
+      ...CONFIRM_SESSION_SIGNATURE.encode({ ...this.sessionKeys(session.sessionId, session.tenant), jobKey }, { sessionId: session.sessionId }),
     );
   }
 
   /** Withdraws a session no worker has taken yet (and frees its idempotency key). */
   async withdraw(session: Pick<NewSession, 'sessionId' | 'tenant'>): Promise<WithdrawOutcome> {
-    return this.redis.igWithdrawSession(
-      this.keys.session(session.sessionId),
-      this.keys.sessionHistory(session.sessionId),
-      this.keys.tenantBacklog(session.tenant),
-      this.keys.deliveryStats(),
-      session.sessionId,
-    );
+    return this.redis.igWithdrawSession(...WITHDRAW_SESSION_SIGNATURE.encode(this.sessionKeys(session.sessionId, session.tenant), { sessionId: session.sessionId }));
   }
 
   /**
@@ -371,18 +381,10 @@ export class SessionStore {
   async claimForSend(sessionId: string, tenant: number, channel: string, businessId: string, request: ClaimRequest): Promise<SendClaim> {
     const at = new Date().toISOString();
     const [kind, first = '', ...fields] = await this.redis.igClaimForSend(
-      this.keys.session(sessionId),
-      this.keys.sessionHistory(sessionId),
-      this.keys.tenantBacklog(tenant),
-      this.keys.channelHold(tenant, channel),
-      this.keys.pacing(tenant, channel, businessId),
-      this.keys.deliveryStats(),
-      at,
-      request.attempt,
-      request.credentialsFingerprint,
-      1_000 / request.perSecond,
-      request.maxSleepMs,
-      sessionId,
+      ...CLAIM_FOR_SEND_SIGNATURE.encode(
+        { ...this.sessionKeys(sessionId, tenant), holdKey: this.keys.channelHold(tenant, channel), pacingKey: this.keys.pacing(tenant, channel, businessId) },
+        { at, attempt: request.attempt, credentialsFingerprint: request.credentialsFingerprint, intervalMs: 1_000 / request.perSecond, maxSleepMs: request.maxSleepMs, sessionId },
+      ),
     );
     switch (kind) {
       case 'claimed': {
@@ -421,24 +423,31 @@ export class SessionStore {
     const placement = change.placement;
     const at = (change.at ?? new Date()).toISOString();
     const [state, delivery, stateNow, deliveryNow, tenant, channel, campaign] = await this.redis.igTransition(
-      this.keys.session(sessionId),
-      this.keys.sessionHistory(sessionId),
-      placement ? this.keys.chatQueue(placement.tenant, placement.endpoint) : '',
-      change.backlogTenant === undefined ? '' : this.keys.tenantBacklog(change.backlogTenant),
-      change.indexProviderMessage && change.set?.providerMessageId ? this.keys.providerMessage(change.indexProviderMessage.tenant, change.indexProviderMessage.channel, change.set.providerMessageId) : '',
-      this.keys.deliveryStats(),
-      placement ? this.keys.customerSession(placement.tenant, placement.entry.channel ?? '', hashCustomer(placement.entry.businessId ?? '', placement.entry.clientId ?? '')) : '',
-      at,
-      change.state ?? '',
-      change.state ? STATE_ENTERED_FROM[change.state].join(',') : '',
-      change.delivery ?? '',
-      placement?.maxLen ?? 0,
-      placement ? JSON.stringify(Object.entries(placement.entry).flat()) : '[]',
-      JSON.stringify(serialiseExtraFields(change.set)),
-      this.ttlSeconds,
-      sessionId,
-      change.endReason ?? '',
-      this.eventsMaxLen,
+      ...TRANSITION_SIGNATURE.encode(
+        {
+          sessionKey: this.keys.session(sessionId),
+          historyKey: this.keys.sessionHistory(sessionId),
+          chatQueueKey: placement ? this.keys.chatQueue(placement.tenant, placement.endpoint) : '',
+          backlogKey: change.backlogTenant === undefined ? '' : this.keys.tenantBacklog(change.backlogTenant),
+          providerMessageKey:
+            change.indexProviderMessage && change.set?.providerMessageId ? this.keys.providerMessage(change.indexProviderMessage.tenant, change.indexProviderMessage.channel, change.set.providerMessageId) : '',
+          statsKey: this.keys.deliveryStats(),
+          customerSessionKey: placement ? this.keys.customerSession(placement.tenant, placement.entry.channel ?? '', hashCustomer(placement.entry.businessId ?? '', placement.entry.clientId ?? '')) : '',
+        },
+        {
+          at,
+          toState: change.state ?? '',
+          allowedFromStates: change.state ? STATE_ENTERED_FROM[change.state].join(',') : '',
+          toDelivery: change.delivery ?? '',
+          streamMaxLen: placement?.maxLen ?? 0,
+          streamFieldsJson: placement ? JSON.stringify(Object.entries(placement.entry).flat()) : '[]',
+          extraFieldsJson: JSON.stringify(serialiseExtraFields(change.set)),
+          indexTtlSeconds: this.ttlSeconds,
+          sessionId,
+          endReason: change.endReason ?? '',
+          eventsMaxLen: this.eventsMaxLen,
+        },
+      ),
     );
     if (state === -2) return { found: true, stateApplied: false, deliveryApplied: false, unconfirmed: { retryInMs: Number(delivery) } };
     if (state === -3) return { found: true, stateApplied: false, deliveryApplied: false, withdrawn: true };
@@ -469,10 +478,10 @@ function defineScripts(redis: Redis): void {
   const scripted = redis as unknown as Partial<ScriptedRedis>;
   if (typeof scripted.igTransition === 'function') return;
   redis.defineCommand('igCreateSession', { numberOfKeys: CREATE_SESSION_SIGNATURE.numberOfKeys, lua: CREATE_SESSION });
-  redis.defineCommand('igConfirmSession', { numberOfKeys: 5, lua: CONFIRM_SESSION });
-  redis.defineCommand('igWithdrawSession', { numberOfKeys: 4, lua: WITHDRAW_SESSION });
-  redis.defineCommand('igTransition', { numberOfKeys: 7, lua: TRANSITION });
-  redis.defineCommand('igClaimForSend', { numberOfKeys: 6, lua: CLAIM_FOR_SEND });
+  redis.defineCommand('igConfirmSession', { numberOfKeys: CONFIRM_SESSION_SIGNATURE.numberOfKeys, lua: CONFIRM_SESSION });
+  redis.defineCommand('igWithdrawSession', { numberOfKeys: WITHDRAW_SESSION_SIGNATURE.numberOfKeys, lua: WITHDRAW_SESSION });
+  redis.defineCommand('igTransition', { numberOfKeys: TRANSITION_SIGNATURE.numberOfKeys, lua: TRANSITION });
+  redis.defineCommand('igClaimForSend', { numberOfKeys: CLAIM_FOR_SEND_SIGNATURE.numberOfKeys, lua: CLAIM_FOR_SEND });
 }
 
 /** The stored fields of a new session in a given state (also used for sessions a customer opens). */
