@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whatsappMessages } from '../fixtures/whatsapp-inbound.js';
+import { DeliveryQueueWatch } from '../support/delivery-queue.js';
 import { FakeWhatsApp } from '../support/fake-whatsapp.js';
 import { eventually, startTestGateway, TENANT1_KEY, TENANT2_KEY, testConfig, type TestGateway } from '../support/gateway.js';
 import { jsonInvite } from '../support/invites.js';
@@ -47,7 +48,10 @@ describe('opting out and in by keyword', () => {
 
     // A second STOP changes nothing and is not answered again.
     await customerWrites('15551238001', 'wamid.OPT2', 'STOP');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A reply would be queued before the webhook answered: once the queue is empty, all were sent.
+    const queue = new DeliveryQueueWatch(gateway.redis, gateway.prefix);
+    await eventually(async () => ((await queue.unfinished()) === 0 ? true : undefined), 8_000, 'the delivery queue to drain');
+    await queue.close();
     expect(fake.sendsTo('+15551238001').filter((send) => send.body.text?.body === REPLY)).toHaveLength(1);
   });
 
