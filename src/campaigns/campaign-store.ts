@@ -1,7 +1,18 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
 import type { SessionChange } from '../sessions/session-store.js';
-import { APPEND_ROWS, CHANGE_STATE, FINISH_IF_SETTLED, RECORD_ROW, ROW_DELIVERY, UNLOCK } from './scripts.js';
+import {
+  APPEND_ROWS,
+  APPEND_ROWS_SIGNATURE,
+  CHANGE_STATE,
+  FINISH_IF_SETTLED,
+  FINISH_IF_SETTLED_SIGNATURE,
+  RECORD_ROW,
+  RECORD_ROW_SIGNATURE,
+  ROW_DELIVERY,
+  ROW_DELIVERY_SIGNATURE,
+  UNLOCK,
+} from './scripts.js';
 
 export type CampaignState = 'running' | 'paused' | 'cancelled' | 'done';
 
@@ -45,7 +56,7 @@ type ScriptedRedis = Redis & {
   igRecordRow(...args: (string | number)[]): Promise<number>;
   igRowDelivery(...args: (string | number)[]): Promise<number>;
   igChangeCampaignState(...args: string[]): Promise<number>;
-  igFinishIfSettled(counts: string, campaign: string, running: string, campaignId: string): Promise<number>;
+  igFinishIfSettled(...args: Array<string | number>): Promise<number>;
   igUnlockCampaign(lock: string, owner: string): Promise<number>;
 };
 
@@ -59,10 +70,10 @@ export class CampaignStore {
     private readonly ttlSeconds: number,
   ) {
     if (typeof (redis as unknown as Partial<ScriptedRedis>).igAppendRows !== 'function') {
-      redis.defineCommand('igAppendRows', { numberOfKeys: 5, lua: APPEND_ROWS });
-      redis.defineCommand('igRecordRow', { numberOfKeys: 5, lua: RECORD_ROW });
-      redis.defineCommand('igRowDelivery', { numberOfKeys: 5, lua: ROW_DELIVERY });
-      redis.defineCommand('igFinishIfSettled', { numberOfKeys: 3, lua: FINISH_IF_SETTLED });
+      redis.defineCommand('igAppendRows', { numberOfKeys: APPEND_ROWS_SIGNATURE.numberOfKeys, lua: APPEND_ROWS });
+      redis.defineCommand('igRecordRow', { numberOfKeys: RECORD_ROW_SIGNATURE.numberOfKeys, lua: RECORD_ROW });
+      redis.defineCommand('igRowDelivery', { numberOfKeys: ROW_DELIVERY_SIGNATURE.numberOfKeys, lua: ROW_DELIVERY });
+      redis.defineCommand('igFinishIfSettled', { numberOfKeys: FINISH_IF_SETTLED_SIGNATURE.numberOfKeys, lua: FINISH_IF_SETTLED });
       redis.defineCommand('igChangeCampaignState', { numberOfKeys: 2, lua: CHANGE_STATE });
       redis.defineCommand('igUnlockCampaign', { numberOfKeys: 1, lua: UNLOCK });
     }
@@ -90,12 +101,16 @@ export class CampaignStore {
   /** Stores a batch of rows; returns how many were duplicates of recipients already in the campaign. */
   async appendRows(campaignId: string, rows: { row: number; clientId: string; data: CampaignRowData }[]): Promise<number> {
     return this.redis.igAppendRows(
-      this.keys.campaignQueue(campaignId),
-      this.keys.campaignRows(campaignId),
-      this.keys.campaignRecipients(campaignId),
-      this.keys.campaignCounts(campaignId),
-      this.keys.campaignRowsInState(campaignId, 'duplicate'),
-      JSON.stringify(rows),
+      ...APPEND_ROWS_SIGNATURE.encode(
+        {
+          queueKey: this.keys.campaignQueue(campaignId),
+          rowsKey: this.keys.campaignRows(campaignId),
+          recipientsKey: this.keys.campaignRecipients(campaignId),
+          countsKey: this.keys.campaignCounts(campaignId),
+          duplicatesKey: this.keys.campaignRowsInState(campaignId, 'duplicate'),
+        },
+        { rowsJson: JSON.stringify(rows) },
+      ),
     );
   }
 
@@ -170,20 +185,16 @@ export class CampaignStore {
   async recordRow(campaignId: string, row: number, update: Partial<RowRecord> & { state: RowState }): Promise<void> {
     const listed = update.state === 'refused' ? this.keys.campaignRowsInState(campaignId, 'refused') : '';
     await this.redis.igRecordRow(
-      this.keys.campaignRows(campaignId),
-      this.keys.campaignCounts(campaignId),
-      listed,
-      this.keys.campaign(campaignId),
-      this.keys.runningCampaigns(),
-      row,
-      JSON.stringify(update),
-      campaignId,
+      ...RECORD_ROW_SIGNATURE.encode(
+        { ...this.settlingKeys(campaignId), rowsKey: this.keys.campaignRows(campaignId), inStateKey: listed },
+        { rowNumber: row, fieldsJson: JSON.stringify(update), campaignId },
+      ),
     );
   }
 
   /** A campaign with nothing left to send or settle (no rows at all, say) becomes `done`; true if it did now. */
   async finishIfSettled(campaignId: string): Promise<boolean> {
-    return (await this.redis.igFinishIfSettled(this.keys.campaignCounts(campaignId), this.keys.campaign(campaignId), this.keys.runningCampaigns(), campaignId)) === 1;
+    return (await this.redis.igFinishIfSettled(...FINISH_IF_SETTLED_SIGNATURE.encode(this.settlingKeys(campaignId), { campaignId }))) === 1;
   }
 
   /**
@@ -202,15 +213,10 @@ export class CampaignStore {
    */
   async recordDelivery(campaignId: string, row: number, delivery: string, error: string): Promise<void> {
     await this.redis.igRowDelivery(
-      this.keys.campaignRows(campaignId),
-      this.keys.campaignCounts(campaignId),
-      this.keys.campaignRowsInState(campaignId, 'failed'),
-      this.keys.campaign(campaignId),
-      this.keys.runningCampaigns(),
-      row,
-      delivery,
-      error,
-      campaignId,
+      ...ROW_DELIVERY_SIGNATURE.encode(
+        { ...this.settlingKeys(campaignId), rowsKey: this.keys.campaignRows(campaignId), failedKey: this.keys.campaignRowsInState(campaignId, 'failed') },
+        { rowNumber: row, delivery, errorMessage: error, campaignId },
+      ),
     );
   }
 
@@ -229,6 +235,11 @@ export class CampaignStore {
 
   async unlock(campaignId: string, owner: string): Promise<void> {
     await this.redis.igUnlockCampaign(this.keys.campaignLock(campaignId), owner);
+  }
+
+  /** The keys every script that may settle the campaign takes: its counts, its record, the running set. */
+  private settlingKeys(campaignId: string) {
+    return { countsKey: this.keys.campaignCounts(campaignId), campaignKey: this.keys.campaign(campaignId), runningKey: this.keys.runningCampaigns() };
   }
 
   private allKeys(campaignId: string): string[] {

@@ -1,25 +1,33 @@
+import { scriptSignature } from '../redis/script-signature.js';
+
 /**
  * Lua scripts of the campaign store: each keeps a row's state and the campaign's counts in step,
  * so `GET /campaigns/:id` never sees a row counted twice or not at all.
  */
 
+/** APPEND_ROWS's keys and arguments, by name, in the order the script receives them. */
+export const APPEND_ROWS_SIGNATURE = scriptSignature(
+  ['queueKey', 'rowsKey', 'recipientsKey', 'countsKey', 'duplicatesKey'] as const,
+  ['rowsJson'] as const,
+);
+
 /**
- * APPEND_ROWS: KEYS queue, rows, recipients, counts, duplicates; ARGV[1] JSON `[{row, clientId, data}]`.
+ * APPEND_ROWS (APPEND_ROWS_SIGNATURE; `rowsJson` is `[{row, clientId, data}]`).
  * A recipient already in the campaign makes the row a duplicate; others wait in the queue.
  */
-export const APPEND_ROWS = `
-local rows = cjson.decode(ARGV[1])
+export const APPEND_ROWS = APPEND_ROWS_SIGNATURE.prologue + `
+local rows = cjson.decode(rowsJson)
 local duplicates = 0
 for _, r in ipairs(rows) do
-  local fresh = r.clientId == '' or redis.call('SADD', KEYS[3], r.clientId) == 1
+  local fresh = r.clientId == '' or redis.call('SADD', recipientsKey, r.clientId) == 1
   if fresh then
-    redis.call('RPUSH', KEYS[1], cjson.encode({row = r.row, data = r.data}))
-    redis.call('HSET', KEYS[2], r.row, cjson.encode({row = r.row, clientId = r.clientId, state = 'waiting'}))
-    redis.call('HINCRBY', KEYS[4], 'waiting', 1)
+    redis.call('RPUSH', queueKey, cjson.encode({row = r.row, data = r.data}))
+    redis.call('HSET', rowsKey, r.row, cjson.encode({row = r.row, clientId = r.clientId, state = 'waiting'}))
+    redis.call('HINCRBY', countsKey, 'waiting', 1)
   else
-    redis.call('HSET', KEYS[2], r.row, cjson.encode({row = r.row, clientId = r.clientId, state = 'duplicate'}))
-    redis.call('HINCRBY', KEYS[4], 'duplicate', 1)
-    redis.call('ZADD', KEYS[5], r.row, r.row)
+    redis.call('HSET', rowsKey, r.row, cjson.encode({row = r.row, clientId = r.clientId, state = 'duplicate'}))
+    redis.call('HINCRBY', countsKey, 'duplicate', 1)
+    redis.call('ZADD', duplicatesKey, r.row, r.row)
     duplicates = duplicates + 1
   end
 end
@@ -29,8 +37,7 @@ return duplicates
 /**
  * Lua shared by the scripts that settle a row: once no row is `waiting` or `pending`, a running or
  * paused campaign is `done` (docs/protocol.md#campaigns), in the same step as the row's change, so the last
- * row's report and the state can never disagree. KEYS[counts], campaign and running set are given
- * by position; a cancelled campaign stays cancelled.
+ * row's report and the state can never disagree. A cancelled campaign stays cancelled.
  */
 const FINISH_WHEN_SETTLED = `
 local function finishWhenSettled(countsKey, campaignKey, runningKey, campaignId)
@@ -44,64 +51,81 @@ local function finishWhenSettled(countsKey, campaignKey, runningKey, campaignId)
 end
 `;
 
-/**
- * FINISH_IF_SETTLED: KEYS counts, campaign, running campaigns; ARGV campaign id. For a campaign
- * with no row to settle (an empty file): `done` once nothing is left to send.
- */
-export const FINISH_IF_SETTLED = `${FINISH_WHEN_SETTLED}
-return finishWhenSettled(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-`;
+/** FINISH_IF_SETTLED's keys and arguments, by name, in the order the script receives them. */
+export const FINISH_IF_SETTLED_SIGNATURE = scriptSignature(
+  ['countsKey', 'campaignKey', 'runningKey'] as const,
+  ['campaignId'] as const,
+);
 
 /**
- * RECORD_ROW: KEYS rows, counts, inState (the zset of the new state, or ''), campaign, running
- * campaigns; ARGV row, JSON of the fields to set (state included), campaign id. Only a waiting row moves: running a batch twice (after a crash)
+ * FINISH_IF_SETTLED (FINISH_IF_SETTLED_SIGNATURE). For a campaign
+ * with no row to settle (an empty file): `done` once nothing is left to send.
+ */
+export const FINISH_IF_SETTLED = FINISH_WHEN_SETTLED + FINISH_IF_SETTLED_SIGNATURE.prologue + `
+return finishWhenSettled(countsKey, campaignKey, runningKey, campaignId)
+`;
+
+/** RECORD_ROW's keys and arguments, by name, in the order the script receives them. */
+export const RECORD_ROW_SIGNATURE = scriptSignature(
+  ['rowsKey', 'countsKey', 'inStateKey', 'campaignKey', 'runningKey'] as const,
+  ['rowNumber', 'fieldsJson', 'campaignId'] as const,
+);
+
+/**
+ * RECORD_ROW (RECORD_ROW_SIGNATURE; `inStateKey` is the zset of the new state, or ''; `fieldsJson` the
+ * fields to set, state included). Only a waiting row moves: running a batch twice (after a crash)
  * counts nothing twice. A row whose send was reported before it was marked `pending` (a fast
  * sandbox or provider) keeps its later state and only gains the session id.
  */
-export const RECORD_ROW = `${FINISH_WHEN_SETTLED}
-local current = redis.call('HGET', KEYS[1], ARGV[1])
+export const RECORD_ROW = FINISH_WHEN_SETTLED + RECORD_ROW_SIGNATURE.prologue + `
+local current = redis.call('HGET', rowsKey, rowNumber)
 if not current then return 0 end
 local row = cjson.decode(current)
-local update = cjson.decode(ARGV[2])
+local update = cjson.decode(fieldsJson)
 if row.state ~= 'waiting' then
   if update.state == 'pending' and row.sessionId == nil then
     row.sessionId = update.sessionId
-    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
+    redis.call('HSET', rowsKey, rowNumber, cjson.encode(row))
   end
   return 0
 end
 for k, v in pairs(update) do row[k] = v end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
-redis.call('HINCRBY', KEYS[2], 'waiting', -1)
-redis.call('HINCRBY', KEYS[2], row.state, 1)
-if KEYS[3] ~= '' then redis.call('ZADD', KEYS[3], ARGV[1], ARGV[1]) end
-if row.state ~= 'pending' then finishWhenSettled(KEYS[2], KEYS[4], KEYS[5], ARGV[3]) end
+redis.call('HSET', rowsKey, rowNumber, cjson.encode(row))
+redis.call('HINCRBY', countsKey, 'waiting', -1)
+redis.call('HINCRBY', countsKey, row.state, 1)
+if inStateKey ~= '' then redis.call('ZADD', inStateKey, rowNumber, rowNumber) end
+if row.state ~= 'pending' then finishWhenSettled(countsKey, campaignKey, runningKey, campaignId) end
 return 1
 `;
 
+/** ROW_DELIVERY's keys and arguments, by name, in the order the script receives them. */
+export const ROW_DELIVERY_SIGNATURE = scriptSignature(
+  ['rowsKey', 'countsKey', 'failedKey', 'campaignKey', 'runningKey'] as const,
+  ['rowNumber', 'delivery', 'errorMessage', 'campaignId'] as const,
+);
+
 /**
- * ROW_DELIVERY: KEYS rows, counts, failed, campaign, running campaigns; ARGV row, delivery, error
- * message, campaign id. Mirrors a session's
+ * ROW_DELIVERY (ROW_DELIVERY_SIGNATURE). Mirrors a session's
  * delivery into its row, forward only (status reports can arrive out of order). A `waiting` row
  * moves too: the send can be reported before the step that created the session marks it `pending`.
  */
-export const ROW_DELIVERY = `${FINISH_WHEN_SETTLED}
+export const ROW_DELIVERY = FINISH_WHEN_SETTLED + ROW_DELIVERY_SIGNATURE.prologue + `
 local rank = { waiting = 0, pending = 1, sent = 2, delivered = 3, read = 4, failed = 5 }
-local current = redis.call('HGET', KEYS[1], ARGV[1])
+local current = redis.call('HGET', rowsKey, rowNumber)
 if not current then return 0 end
 local row = cjson.decode(current)
 local from = rank[row.state]
-local to = rank[ARGV[2]]
+local to = rank[delivery]
 if not from or not to or to <= from then return 0 end
-redis.call('HINCRBY', KEYS[2], row.state, -1)
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-row.state = ARGV[2]
-if ARGV[2] == 'failed' then
-  row.error = ARGV[3]
-  redis.call('ZADD', KEYS[3], ARGV[1], ARGV[1])
+redis.call('HINCRBY', countsKey, row.state, -1)
+redis.call('HINCRBY', countsKey, delivery, 1)
+row.state = delivery
+if delivery == 'failed' then
+  row.error = errorMessage
+  redis.call('ZADD', failedKey, rowNumber, rowNumber)
 end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(row))
-if from <= rank.pending then finishWhenSettled(KEYS[2], KEYS[4], KEYS[5], ARGV[4]) end
+redis.call('HSET', rowsKey, rowNumber, cjson.encode(row))
+if from <= rank.pending then finishWhenSettled(countsKey, campaignKey, runningKey, campaignId) end
 return 1
 `;
 

@@ -5,7 +5,7 @@ import type { RedisKeys } from '../redis/keys.js';
 import type { Session } from '../sessions/session.js';
 import { hashCustomer, sessionRecord } from '../sessions/session-store.js';
 import type { ConversationMessage } from './conversation-message.js';
-import { RECORD_INBOUND } from './scripts.js';
+import { RECORD_INBOUND, RECORD_INBOUND_SIGNATURE } from './scripts.js';
 
 /** A provider may deliver a message again for days; its id is remembered this long. */
 const SEEN_TTL_SECONDS = 7 * 24 * 3_600;
@@ -42,7 +42,7 @@ export class ConversationStore {
     private readonly limits: ConversationLimits,
   ) {
     const scripted = redis as unknown as Partial<ScriptedRedis>;
-    if (typeof scripted.igRecordInbound !== 'function') redis.defineCommand('igRecordInbound', { numberOfKeys: 7, lua: RECORD_INBOUND });
+    if (typeof scripted.igRecordInbound !== 'function') redis.defineCommand('igRecordInbound', { numberOfKeys: RECORD_INBOUND_SIGNATURE.numberOfKeys, lua: RECORD_INBOUND });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -76,26 +76,32 @@ export class ConversationStore {
       at,
     };
     const [kind, first = '', created, messageId = ''] = await this.redis.igRecordInbound(
-      this.keys.inboundSeen(channel.tenant, channel.name, hash(message.providerMessageId)),
-      message.replyToProviderMessageId ? this.keys.providerMessage(channel.tenant, channel.name, message.replyToProviderMessageId) : '',
-      this.keys.customerSession(channel.tenant, channel.name, hashCustomer(message.businessId, message.clientId)),
-      this.keys.tenantEvents(channel.tenant),
-      this.keys.session(newSessionId),
-      this.keys.sessionHistory(newSessionId),
-      this.keys.chatQueue(Number(endpointTenant), endpoint.join(':')),
-      at,
-      this.limits.sessionTtlSeconds,
-      SEEN_TTL_SECONDS,
-      channel.tenant,
-      channel.name,
-      JSON.stringify(inboundRecord(message)),
-      JSON.stringify(sessionRecord(newSession, 'open', 'none')),
-      newSessionId,
-      JSON.stringify(Object.entries(chatQueueEntry).flat()),
-      this.limits.chatQueueMaxLen,
-      this.limits.eventsMaxLen,
-      message.customerName ?? '',
-      message.correlatedSessionId ?? '',
+      ...RECORD_INBOUND_SIGNATURE.encode(
+        {
+          seenKey: this.keys.inboundSeen(channel.tenant, channel.name, hash(message.providerMessageId)),
+          quotedIndexKey: message.replyToProviderMessageId ? this.keys.providerMessage(channel.tenant, channel.name, message.replyToProviderMessageId) : '',
+          customerSessionKey: this.keys.customerSession(channel.tenant, channel.name, hashCustomer(message.businessId, message.clientId)),
+          eventsKey: this.keys.tenantEvents(channel.tenant),
+          newSessionKey: this.keys.session(newSessionId),
+          newHistoryKey: this.keys.sessionHistory(newSessionId),
+          inboundQueueKey: this.keys.chatQueue(Number(endpointTenant), endpoint.join(':')),
+        },
+        {
+          at,
+          sessionTtlSeconds: this.limits.sessionTtlSeconds,
+          seenTtlSeconds: SEEN_TTL_SECONDS,
+          tenant: channel.tenant,
+          channel: channel.name,
+          messageJson: JSON.stringify(inboundRecord(message)),
+          newSessionFieldsJson: JSON.stringify(sessionRecord(newSession, 'open', 'none')),
+          newSessionId,
+          chatQueueFieldsJson: JSON.stringify(Object.entries(chatQueueEntry).flat()),
+          chatQueueMaxLen: this.limits.chatQueueMaxLen,
+          eventsMaxLen: this.limits.eventsMaxLen,
+          customerName: message.customerName ?? '',
+          correlatedSessionId: message.correlatedSessionId ?? '',
+        },
+      ),
     );
     if (kind === 'duplicate') return { kind, messageId: first };
     return { kind: 'recorded', sessionId: first, created: created === '1', messageId };

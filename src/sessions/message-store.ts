@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/keys.js';
-import { APPEND_OUTBOUND, CLAIM_OUTBOUND, OUTBOUND_DELIVERY } from './message-scripts.js';
+import { APPEND_OUTBOUND, APPEND_OUTBOUND_SIGNATURE, CLAIM_OUTBOUND, CLAIM_OUTBOUND_SIGNATURE, OUTBOUND_DELIVERY, OUTBOUND_DELIVERY_SIGNATURE } from './message-scripts.js';
 import type { DeliveryState, SessionError } from './session.js';
 
 /** An agent's message as the transcript keeps it (`GET /sessions/:id/messages` shows it). */
@@ -31,7 +31,7 @@ export function parseMessageId(messageId: string): { sessionId: string; position
 }
 
 type ScriptedRedis = Redis & {
-  igAppendOutbound(...args: string[]): Promise<string[]>;
+  igAppendOutbound(...args: Array<string | number>): Promise<string[]>;
   igClaimOutbound(...args: Array<string | number>): Promise<string[]>;
   igOutboundDelivery(...args: Array<string | number>): Promise<number>;
 };
@@ -51,15 +51,17 @@ export class MessageStore {
   ) {
     const scripted = redis as unknown as Partial<ScriptedRedis>;
     if (typeof scripted.igAppendOutbound !== 'function') {
-      redis.defineCommand('igAppendOutbound', { numberOfKeys: 2, lua: APPEND_OUTBOUND });
-      redis.defineCommand('igClaimOutbound', { numberOfKeys: 4, lua: CLAIM_OUTBOUND });
-      redis.defineCommand('igOutboundDelivery', { numberOfKeys: 4, lua: OUTBOUND_DELIVERY });
+      redis.defineCommand('igAppendOutbound', { numberOfKeys: APPEND_OUTBOUND_SIGNATURE.numberOfKeys, lua: APPEND_OUTBOUND });
+      redis.defineCommand('igClaimOutbound', { numberOfKeys: CLAIM_OUTBOUND_SIGNATURE.numberOfKeys, lua: CLAIM_OUTBOUND });
+      redis.defineCommand('igOutboundDelivery', { numberOfKeys: OUTBOUND_DELIVERY_SIGNATURE.numberOfKeys, lua: OUTBOUND_DELIVERY });
     }
     this.redis = redis as ScriptedRedis;
   }
 
   async append(sessionId: string, message: OutboundRecord): Promise<AppendOutcome> {
-    const [kind, first = '', position = '0'] = await this.redis.igAppendOutbound(this.keys.session(sessionId), this.keys.sessionMessages(sessionId), JSON.stringify(message));
+    const [kind, first = '', position = '0'] = await this.redis.igAppendOutbound(
+      ...APPEND_OUTBOUND_SIGNATURE.encode({ sessionKey: this.keys.session(sessionId), transcriptKey: this.keys.sessionMessages(sessionId) }, { messageJson: JSON.stringify(message) }),
+    );
     if (kind === 'appended') return { kind, messageId: first, position: Number(position) };
     if (kind === 'ended') return { kind, state: first };
     return { kind: 'gone' };
@@ -69,15 +71,15 @@ export class MessageStore {
     const parsed = parseMessageId(messageId);
     if (!parsed) return { kind: 'gone' };
     const [kind, first = '', unknownOutcome] = await this.redis.igClaimOutbound(
-      this.keys.sessionMessages(parsed.sessionId),
-      this.keys.channelHold(route.tenant, route.channel),
-      this.keys.pacing(route.tenant, route.channel, route.businessId),
-      this.keys.deliveryStats(),
-      parsed.position,
-      request.credentialsFingerprint,
-      1_000 / request.perSecond,
-      request.maxSleepMs,
-      request.attempt,
+      ...CLAIM_OUTBOUND_SIGNATURE.encode(
+        {
+          transcriptKey: this.keys.sessionMessages(parsed.sessionId),
+          holdKey: this.keys.channelHold(route.tenant, route.channel),
+          pacingKey: this.keys.pacing(route.tenant, route.channel, route.businessId),
+          statsKey: this.keys.deliveryStats(),
+        },
+        { position: parsed.position, credentialsFingerprint: request.credentialsFingerprint, intervalMs: 1_000 / request.perSecond, maxSleepMs: request.maxSleepMs, attempt: request.attempt },
+      ),
     );
     switch (kind) {
       case 'claimed':
@@ -106,17 +108,23 @@ export class MessageStore {
     if (!parsed) return false;
     const fields = { ...(change.providerMessageId ? { providerMessageId: change.providerMessageId } : {}), ...(change.error ? { error: change.error } : {}) };
     const applied = await this.redis.igOutboundDelivery(
-      this.keys.sessionMessages(parsed.sessionId),
-      this.keys.session(parsed.sessionId),
-      this.keys.tenantEvents(route.tenant),
-      change.providerMessageId ? this.keys.outboundMessage(route.tenant, route.channel, change.providerMessageId) : '',
-      parsed.position,
-      change.delivery,
-      JSON.stringify(fields),
-      new Date().toISOString(),
-      this.limits.sessionTtlSeconds,
-      this.limits.eventsMaxLen,
-      change.settleAttempt ? '1' : '0',
+      ...OUTBOUND_DELIVERY_SIGNATURE.encode(
+        {
+          transcriptKey: this.keys.sessionMessages(parsed.sessionId),
+          sessionKey: this.keys.session(parsed.sessionId),
+          eventsKey: this.keys.tenantEvents(route.tenant),
+          providerMessageKey: change.providerMessageId ? this.keys.outboundMessage(route.tenant, route.channel, change.providerMessageId) : '',
+        },
+        {
+          position: parsed.position,
+          toDelivery: change.delivery,
+          fieldsJson: JSON.stringify(fields),
+          at: new Date().toISOString(),
+          indexTtlSeconds: this.limits.sessionTtlSeconds,
+          eventsMaxLen: this.limits.eventsMaxLen,
+          settleAttempt: change.settleAttempt ? '1' : '0',
+        },
+      ),
     );
     return applied === 1;
   }
