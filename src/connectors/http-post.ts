@@ -5,11 +5,12 @@ import { DeliveryFailure } from './delivery-failure.js';
 export const PROVIDER_TIMEOUT_MS = 10_000;
 
 /**
- * POSTs JSON to a provider. Network errors and timeouts become a retryable `transient` failure;
- * every HTTP answer is returned for the connector to classify.
+ * POSTs to a provider (JSON unless `headers` name another content type; the answer is read as JSON).
+ * Network errors and timeouts become a retryable `transient` failure naming `what`; every HTTP answer
+ * is returned for the connector to classify.
  */
-export function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs = PROVIDER_TIMEOUT_MS): Promise<outbound.HttpAnswer> {
-  return failingAsTransient('provider', outbound.postJson(url, body, headers, timeoutMs));
+export function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs = PROVIDER_TIMEOUT_MS, what = 'provider'): Promise<outbound.HttpAnswer> {
+  return failingAsTransient(what, outbound.postJson(url, body, headers, timeoutMs));
 }
 
 /**

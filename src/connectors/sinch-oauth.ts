@@ -1,6 +1,5 @@
 import { DeliveryFailure } from './delivery-failure.js';
-import { networkCause } from '../outbound/http-client.js';
-import { PROVIDER_TIMEOUT_MS } from './http-post.js';
+import { postJson, PROVIDER_TIMEOUT_MS } from './http-post.js';
 
 /** A token is renewed this long before Sinch says it expires, so a send never carries one about to lapse. */
 const EXPIRY_MARGIN_SECONDS = 60;
@@ -47,25 +46,14 @@ export class SinchOAuthToken implements SinchCredentials {
   }
 
   private async fetchToken(): Promise<string> {
-    let response: Response;
-    try {
-      response = await fetch(this.authUrl, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${this.keyId}:${this.keySecret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-        signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new DeliveryFailure('transient', true, `Sinch authentication unreachable: ${networkCause(error)}`);
-    }
-    const answer = (await response.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown } | undefined;
+    const authorization = `Basic ${Buffer.from(`${this.keyId}:${this.keySecret}`).toString('base64')}`;
+    const response = await postJson(this.authUrl, 'grant_type=client_credentials', { authorization, 'content-type': 'application/x-www-form-urlencoded' }, PROVIDER_TIMEOUT_MS, 'Sinch authentication');
+    const answer = response.body as { access_token?: unknown; expires_in?: unknown } | undefined;
+    const ok = response.status >= 200 && response.status < 300;
     if (response.status === 401 || response.status === 403) throw new DeliveryFailure('token_expired', false, `Sinch refused the access key (authentication HTTP ${response.status})`);
-    if (!response.ok || typeof answer?.access_token !== 'string' || answer.access_token === '') {
-      const retryable = response.status === 429 || response.status >= 500 || response.ok;
-      throw new DeliveryFailure(retryable ? 'transient' : 'provider_error', retryable, `Sinch authentication answered HTTP ${response.status}${response.ok ? ' without an access_token' : ''}`);
+    if (!ok || typeof answer?.access_token !== 'string' || answer.access_token === '') {
+      const retryable = response.status === 429 || response.status >= 500 || ok;
+      throw new DeliveryFailure(retryable ? 'transient' : 'provider_error', retryable, `Sinch authentication answered HTTP ${response.status}${ok ? ' without an access_token' : ''}`);
     }
     const lifetimeSeconds = typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : 0;
     // A lifetime shorter than the margin is used for half its length rather than not at all.

@@ -32,7 +32,10 @@ export class Unreachable extends Error {
   }
 }
 
-/** POSTs JSON. A request that gets no answer throws `Unreachable`; every HTTP answer is returned, whatever its status. */
+/**
+ * POSTs a body, JSON unless `headers` name another `content-type`; the answer is parsed as JSON when it is.
+ * A request that gets no answer throws `Unreachable`; every HTTP answer is returned, whatever its status.
+ */
 export async function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
   let response: Response;
   try {
