@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { deleteKeysUnder } from './redis-cleanup.js';
-import { BENCH_APP_SECRET, BENCH_PHONE_NUMBER_ID } from './servers/inbound-config.js';
+import { BENCH_APP_SECRET, BENCH_PHONE_NUMBER_ID } from './servers/bench-config.js';
 
 const { values } = parseArgs({
   options: {

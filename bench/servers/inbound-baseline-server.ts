@@ -5,7 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { Redis } from 'ioredis';
-import { BENCH_APP_SECRET } from './inbound-config.js';
+import { BENCH_APP_SECRET } from './bench-config.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
 await new Promise((resolve) => redis.once('ready', resolve));
