@@ -9,6 +9,7 @@ import { SESSION_ID_PATTERN } from '../sessions/session-id.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { requireTenant, type ApiKeys } from './auth.js';
 import { badRequest, conflict, notFound } from './errors.js';
+import { ownSession } from './sessions-route.js';
 
 export interface ConversationsRouteDependencies {
   apiKeys: ApiKeys;
@@ -36,18 +37,14 @@ export function registerConversationsRoutes(app: Express, deps: ConversationsRou
   app.get('/sessions/:id/messages', authenticate, async (request, response) => {
     const page = pageOf(request);
     if ('problem' in page) throw badRequest(page.problem);
-    const sessionId = String(request.params.id);
-    const session = SESSION_ID_PATTERN.test(sessionId) ? await deps.store.get(sessionId, { withHistory: false }) : undefined;
-    if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) throw notFound();
+    const session = await ownSession(request, response, deps.store, { withHistory: false });
     response.json(await deps.conversations.messages(session, page.after, page.limit));
   });
 
   // One session's live feed as Server-Sent Events, from the start of its events or after Last-Event-ID.
   app.get('/sessions/:id/events', authenticate, async (request, response) => {
-    const sessionId = String(request.params.id);
-    const session = SESSION_ID_PATTERN.test(sessionId) ? await deps.store.get(sessionId, { withHistory: false }) : undefined;
-    if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) throw notFound();
-    await streamSessionEvents(request, response, deps.keys.sessionEvents(sessionId), deps.openEventReader());
+    const session = await ownSession(request, response, deps.store, { withHistory: false });
+    await streamSessionEvents(request, response, deps.keys.sessionEvents(session.sessionId), deps.openEventReader());
   });
 
   // An agent's answer: `{text, attachments?, author?}` or `{standardResponseId, Contact?, Agent?, CustomProperties?, author?}`.

@@ -20,8 +20,7 @@ export function registerSessionsRoutes(app: Express, deps: SessionsRouteDependen
   const authenticate = requireTenant(deps.apiKeys);
 
   app.get('/sessions/:id', authenticate, async (request, response) => {
-    const session = await findOwnSession(request, response, deps.store);
-    if (!session) throw notFound();
+    const session = await ownSession(request, response, deps.store);
     response.json(sessionView(session, response.locals.tenant as TenantConfig));
   });
 
@@ -40,12 +39,14 @@ export function registerSessionsRoutes(app: Express, deps: SessionsRouteDependen
   });
 }
 
-async function findOwnSession(request: Request, response: Response, store: SessionStore): Promise<Session | undefined> {
+/**
+ * The session `:id` of the key's tenant, or a 404. Another tenant's session answers exactly like an
+ * unknown one, and so does a malformed id: ids must not be probeable.
+ */
+export async function ownSession(request: Request, response: Response, store: SessionStore, options: { withHistory?: boolean } = {}): Promise<Session> {
   const sessionId = String(request.params.id);
-  if (!SESSION_ID_PATTERN.test(sessionId)) return undefined;
-  const session = await store.get(sessionId);
-  // Another tenant's session answers exactly like an unknown one: ids must not be probeable.
-  if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) return undefined;
+  const session = SESSION_ID_PATTERN.test(sessionId) ? await store.get(sessionId, options) : undefined;
+  if (!session || session.tenant !== (response.locals.tenant as TenantConfig).id) throw notFound();
   return session;
 }
 
